@@ -1,0 +1,115 @@
+# gastown — build, test, install, demo, bench.
+#
+#   make            build lib/libgastown.a and every program in bin/
+#   make deps       install the Debian packages the build and the tests need
+#   make test       run the whole suite through prove
+#   make sanitize   the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       the scripted tour of README.md
+#   make bench      benchmarks (not tests) with their figures
+#   make install PREFIX=...
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS = libgit2 libcjson inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) \
+	-DGT_VERSION='"$(VERSION)"' $(CFLAGS)
+LDLIBS = $(PKG_LIBS) -lpthread
+
+BUILD ?= build
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+PROG_SRC := $(wildcard bin/gt-*.c)
+PROGS := bin/gt $(PROG_SRC:%.c=%)
+UNIT_SRC := $(wildcard t/unit/*.c)
+UNITS := $(UNIT_SRC:%.c=%)
+LIBA = lib/libgastown.a
+
+all: $(LIBA) $(PROGS) bin/git-gt $(UNITS)
+
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/bin/%.o: bin/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/t/unit/%.o: t/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/%: $(BUILD)/bin/%.o $(LIBA)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+t/unit/%: $(BUILD)/t/unit/%.o $(LIBA)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+bin/git-gt: bin/gt
+	ln -sf gt $@
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/t/unit/*.d)
+
+# Debian packages: the three libraries, the test harness (prove), tools
+# the tests drive (git, jq for normalised JSON comparison) and the man
+# page formatter.
+DEBS = build-essential pkg-config libgit2-dev libcjson-dev libinih-dev \
+	git perl jq asciidoctor
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if test -n "$$missing"; then \
+		echo "installing:" $$missing; \
+		SUDO=; test "$$(id -u)" = 0 || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+PROVE ?= prove
+PROVE_FLAGS ?= -j2
+test: all
+	$(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
+
+sanitize:
+	$(MAKE) BUILD=build-san CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' clean-bin all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		GT_TEST_SANITIZE=1 $(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
+	$(MAKE) clean-bin
+
+demo: all
+	./contrib/demo.sh
+
+bench: all
+	./bench/run.sh
+
+MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
+doc: $(MANPAGES)
+Documentation/%.1: Documentation/%.txt
+	asciidoctor -b manpage -o $@ $<
+
+install: all doc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/gastown \
+		$(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/gastown/hooks
+	install -m 755 bin/gt $(PROG_SRC:%.c=%) $(DESTDIR)$(PREFIX)/bin/
+	ln -sf gt $(DESTDIR)$(PREFIX)/bin/git-gt
+	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 contrib/completion/gt.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gt
+	for h in hooks/*; do test -f "$$h" && install -m 755 "$$h" $(DESTDIR)$(PREFIX)/share/gastown/hooks/; done; true
+
+clean-bin:
+	rm -f $(PROGS) bin/git-gt $(UNITS) $(LIBA)
+
+clean: clean-bin
+	rm -rf build build-san Documentation/*.1 t/trash.*
+
+.PHONY: all deps test sanitize demo bench doc install clean clean-bin
+.SECONDARY:

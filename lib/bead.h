@@ -1,0 +1,96 @@
+#ifndef GT_BEAD_H
+#define GT_BEAD_H
+
+#include <cJSON.h>
+#include "entity.h"
+#include "parse-options.h"
+#include "repo.h"
+
+/*
+ * Beads: work items, stored through the entity core under
+ * refs/gastown/beads/<id>, with snapshots in the beads JSONL dialect
+ * (id, title, description, status, priority, issue_type, assignee,
+ * labels, dependencies [{issue_id, depends_on_id, type, created_at,
+ * created_by}], comments [{id, author, text, created_at}], parent,
+ * created_at, updated_at, closed_at, close_reason, ... and any other
+ * member, kept as it is).
+ */
+
+extern const gt_entity_type gt_bead_type;
+
+#define GT_BEAD_DEFAULT_PRIORITY 2
+#define GT_BEAD_DEFAULT_TYPE "task"
+#define GT_BEAD_MAX_LABEL 200
+#define GT_BEAD_MAX_TEXT (1024 * 1024) /* description, design, comments */
+
+/* Statuses a user may set (beads' set plus gastown's hooked/pinned). */
+int gt_bead_status_valid(const char *status);
+/* Blocking dependency types: blocks, conditional-blocks, waits-for. */
+int gt_bead_dep_blocks(const char *dep_type);
+/* Types that are not work and never ready (message, molecule, ...). */
+int gt_bead_type_is_work(const char *issue_type);
+/* A bead id: an entity id without '%'. */
+int gt_bead_id_valid(const char *id);
+
+/*
+ * Check the user-settable members of fields (a JSON object): title
+ * (non-empty, one line, at most core.titleLimit bytes), priority (integer
+ * 0-4), status, issue_type, labels (strings), dependencies (objects with
+ * depends_on_id and type), text members within GT_BEAD_MAX_TEXT. Returns
+ * GT_EINVALID naming the member. partial: title may be absent (updates).
+ */
+int gt_bead_validate(gt_repo *repo, const cJSON *fields, int partial);
+
+/*
+ * Create a bead from fields (a JSON object; not consumed). The id is
+ * fields.id when present (it must not exist), "<parent>.<n>" when
+ * fields.parent is set, or a new hash id "<prefix>-<base36>". Missing
+ * members get defaults (status open, priority 2, type task, created_at,
+ * updated_at, created_by = actor). A parent adds a parent-child
+ * dependency. Each depends_on_id must name an existing bead unless
+ * allow_dangling. *id_out (caller frees) receives the id.
+ */
+int gt_bead_create(char **id_out, gt_repo *repo, const cJSON *fields,
+		   int allow_dangling);
+
+/*
+ * Change a bead: set every member of set (null unsets it), add and
+ * remove labels. Status changes keep closed_at/close_reason coherent.
+ * Returns GT_ENOTFOUND for an unknown id; *changed tells whether a
+ * commit was written (an update that changes nothing writes none).
+ */
+struct gt_bead_update {
+	const cJSON *set;          /* may be NULL */
+	const gt_strlist *add_labels;
+	const gt_strlist *remove_labels;
+	const char *op_type;       /* "bead.update" when NULL */
+};
+int gt_bead_update(int *changed, gt_repo *repo, const char *id,
+		   const struct gt_bead_update *u);
+
+/* Close (reason may be NULL) or reopen. GT_EREFUSED when already so. */
+int gt_bead_close(gt_repo *repo, const char *id, const char *reason);
+int gt_bead_reopen(gt_repo *repo, const char *id);
+
+/* Append a comment by the actor. */
+int gt_bead_comment(gt_repo *repo, const char *id, const char *text);
+
+/*
+ * Add a dependency id --type--> depends_on. Refuses (GT_ECYCLE, naming
+ * the cycle "a -> b -> a") a blocking edge that closes a cycle of
+ * blocking and parent-child edges, an unknown target (GT_ENOTFOUND) and
+ * a self-dependency (GT_EINVALID).
+ */
+int gt_bead_dep_add(gt_repo *repo, const char *id, const char *depends_on,
+		    const char *type);
+/* Remove it; GT_ENOTFOUND when there is no such dependency. */
+int gt_bead_dep_remove(gt_repo *repo, const char *id, const char *depends_on,
+		       const char *type);
+
+/* Read the snapshot of a bead (caller cJSON_Delete()s it). */
+int gt_bead_read(cJSON **out, gt_repo *repo, const char *id);
+
+/* A new hash id for title: "<prefix>-<base36>", as short as is free. */
+int gt_bead_new_id(char **out, gt_repo *repo, const char *title);
+
+#endif

@@ -1,0 +1,72 @@
+#include "error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <git2.h>
+
+static _Thread_local char last_message[1024];
+static _Thread_local int last_code;
+
+static void record(int code, const char *suffix, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	if (suffix && n >= 0 && (size_t)n < sizeof(last_message))
+		snprintf(last_message + n, sizeof(last_message) - n, ": %s", suffix);
+	last_code = code;
+}
+
+int gt_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	record(code, NULL, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int gt_error_git(int git_code, const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	int code;
+	va_list ap;
+
+	switch (git_code) {
+	case GIT_ENOTFOUND: code = GT_ENOTFOUND; break;
+	case GIT_EEXISTS: code = GT_EEXISTS; break;
+	case GIT_ELOCKED: code = GT_ELOCKED; break;
+	case GIT_EMODIFIED: code = GT_ECONFLICT; break;
+	default: code = GT_ERROR; break;
+	}
+	va_start(ap, fmt);
+	record(code, e && e->message ? e->message : "unknown libgit2 error", fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int gt_error_errno(const char *fmt, ...)
+{
+	const char *msg = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	record(GT_ERROR, msg, fmt, ap);
+	va_end(ap);
+	return GT_ERROR;
+}
+
+const char *gt_error_last(void)
+{
+	return last_message;
+}
+
+int gt_error_last_code(void)
+{
+	return last_code;
+}
+
+void gt_error_clear(void)
+{
+	last_message[0] = '\0';
+	last_code = 0;
+}

@@ -1,0 +1,178 @@
+#include "repo.h"
+#include "error.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct gt_repo {
+	git_repository *git;
+	char *gastown_dir;
+	gt_config *config;
+	char *actor;
+};
+
+static void init_libgit2_once(void)
+{
+	static int done;
+	if (!done) {
+		git_libgit2_init();
+		done = 1;
+	}
+}
+
+static char *pick_actor(gt_repo *repo)
+{
+	const char *v = gt_config_get(repo->config, "user.actor");
+	if (v && *v)
+		return gt_xstrdup(v);
+	git_config *gc = NULL;
+	git_buf buf = GIT_BUF_INIT;
+	char *r = NULL;
+	if (git_repository_config_snapshot(&gc, repo->git) == 0 &&
+	    git_config_get_string_buf(&buf, gc, "user.name") == 0 && buf.size)
+		r = gt_xstrdup(buf.ptr);
+	git_buf_dispose(&buf);
+	git_config_free(gc);
+	if (r)
+		return r;
+	v = getenv("USER");
+	return gt_xstrdup(v && *v ? v : "overseer");
+}
+
+int gt_repo_open(gt_repo **out, const char *path)
+{
+	gt_repo *repo;
+	int r;
+
+	init_libgit2_once();
+	repo = gt_xcalloc(1, sizeof(*repo));
+	if (path)
+		r = git_repository_open_ext(&repo->git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	else
+		r = git_repository_open_ext(&repo->git, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (r < 0) {
+		if (r == GIT_ENOTFOUND)
+			r = gt_error_set(GT_ENOTFOUND, "not a git repository (run 'git init' first)");
+		else
+			r = gt_error_git(r, "cannot open repository");
+		free(repo);
+		return r;
+	}
+	const char *common = git_repository_commondir(repo->git);
+	size_t len = strlen(common);
+	while (len > 1 && common[len - 1] == '/')
+		len--;
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_add(&sb, common, len);
+	gt_strbuf_adds(&sb, "/gastown");
+	repo->gastown_dir = gt_strbuf_detach(&sb);
+	if ((r = gt_config_load(&repo->config, repo->git, repo->gastown_dir)) < 0) {
+		gt_repo_free(repo);
+		return r;
+	}
+	repo->actor = pick_actor(repo);
+	*out = repo;
+	return 0;
+}
+
+void gt_repo_free(gt_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	gt_config_free(repo->config);
+	free(repo->gastown_dir);
+	free(repo->actor);
+	free(repo);
+}
+
+git_repository *gt_repo_git(gt_repo *repo) { return repo->git; }
+const char *gt_repo_gastown_dir(const gt_repo *repo) { return repo->gastown_dir; }
+const gt_config *gt_repo_config(const gt_repo *repo) { return repo->config; }
+const char *gt_repo_actor(const gt_repo *repo) { return repo->actor; }
+
+const char *gt_repo_prefix(const gt_repo *repo)
+{
+	const char *p = gt_config_get(repo->config, "core.prefix");
+	return p && *p ? p : "gt";
+}
+
+int gt_repo_reload_config(gt_repo *repo)
+{
+	gt_config *cfg;
+	int r = gt_config_load(&cfg, repo->git, repo->gastown_dir);
+	if (r < 0)
+		return r;
+	gt_config_free(repo->config);
+	repo->config = cfg;
+	free(repo->actor);
+	repo->actor = pick_actor(repo);
+	return 0;
+}
+
+int gt_repo_ensure_gastown_dir(gt_repo *repo)
+{
+	if (mkdir(repo->gastown_dir, 0777) < 0 && errno != EEXIST)
+		return gt_error_errno("cannot create %s", repo->gastown_dir);
+	return 0;
+}
+
+int64_t gt_now_ms(void)
+{
+	static int64_t test_now = -1;
+	const char *t = getenv("GT_TEST_NOW");
+	if (t && *t) {
+		if (test_now < 0)
+			test_now = strtoll(t, NULL, 10) * 1000;
+		return test_now++;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void gt_format_time(char *buf, size_t size, int64_t ms)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int64_t gt_parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	char *end;
+	if (!s || !*s)
+		return -1;
+	long long n = strtoll(s, &end, 10);
+	if (!*end)
+		return (int64_t)n * 1000;
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (!end || *end)
+			return -1;
+		return (int64_t)timegm(&tm) * 1000;
+	}
+	int64_t ms = (int64_t)timegm(&tm) * 1000;
+	if (*end == '.') {
+		int scale = 100;
+		for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+			ms += (*end - '0') * scale;
+	}
+	if (*end == 'Z' || !*end)
+		return ms;
+	if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
+		int sign = *end == '-' ? -1 : 1;
+		int hh = (end[1] - '0') * 10 + (end[2] - '0');
+		int mm = (end[4] - '0') * 10 + (end[5] - '0');
+		return ms - sign * (int64_t)(hh * 3600 + mm * 60) * 1000;
+	}
+	return -1;
+}

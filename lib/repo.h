@@ -1,0 +1,52 @@
+#ifndef GT_REPO_H
+#define GT_REPO_H
+
+#include <git2.h>
+#include <stdint.h>
+#include "config.h"
+
+/*
+ * An open repository with what every command needs: the libgit2 handle,
+ * the gastown directory ($GIT_COMMON_DIR/gastown, shared by worktrees),
+ * the layered configuration and the acting identity.
+ */
+typedef struct gt_repo gt_repo;
+
+/*
+ * Open the repository at path, or discover it from GIT_DIR / the current
+ * directory when path is NULL. Initialises libgit2 (once per process).
+ * Returns GT_ENOTFOUND outside a repository.
+ */
+int gt_repo_open(gt_repo **out, const char *path);
+void gt_repo_free(gt_repo *repo);
+
+git_repository *gt_repo_git(gt_repo *repo);
+/* $GIT_COMMON_DIR/gastown (no trailing slash); it may not exist yet. */
+const char *gt_repo_gastown_dir(const gt_repo *repo);
+/* Create the gastown directory if missing. */
+int gt_repo_ensure_gastown_dir(gt_repo *repo);
+const gt_config *gt_repo_config(const gt_repo *repo);
+/* Reload the configuration after a change. */
+int gt_repo_reload_config(gt_repo *repo);
+
+/*
+ * The acting identity: GT_ACTOR, then user.actor in config, then git's
+ * user.name, then $USER, then "overseer".
+ */
+const char *gt_repo_actor(const gt_repo *repo);
+
+/* The id prefix (core.prefix). */
+const char *gt_repo_prefix(const gt_repo *repo);
+
+/*
+ * Current time in milliseconds since the epoch. GT_TEST_NOW (seconds,
+ * advanced by one millisecond per call) makes tests reproducible.
+ */
+int64_t gt_now_ms(void);
+
+/* Format ms as RFC 3339 UTC, e.g. "2026-11-22T04:16:11Z" (buf >= 32). */
+void gt_format_time(char *buf, size_t size, int64_t ms);
+/* Parse an RFC 3339 time (or a plain epoch number) to ms; -1 if invalid. */
+int64_t gt_parse_time(const char *s);
+
+#endif

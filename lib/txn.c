@@ -1,0 +1,264 @@
+#include "txn.h"
+#include "error.h"
+#include "json.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *journal_dir(gt_repo *repo)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_addf(&sb, "%s/txn", gt_repo_gastown_dir(repo));
+	return gt_strbuf_detach(&sb);
+}
+
+static int write_file_durably(const char *path, const char *data, size_t len)
+{
+	gt_strbuf tmp = GT_STRBUF_INIT;
+	int fd, r = 0;
+	gt_strbuf_addf(&tmp, "%s.tmp", path);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		r = gt_error_errno("cannot create %s", tmp.buf);
+		goto out;
+	}
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+		r = gt_error_errno("cannot write %s", tmp.buf);
+		close(fd);
+		unlink(tmp.buf);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp.buf, path) < 0) {
+		r = gt_error_errno("cannot rename %s", tmp.buf);
+		unlink(tmp.buf);
+	}
+out:
+	gt_strbuf_release(&tmp);
+	return r;
+}
+
+static int write_journal(char **path_out, gt_repo *repo,
+			 const gt_ref_update *u, size_t n)
+{
+	static unsigned seq;
+	char *dir = journal_dir(repo);
+	gt_strbuf path = GT_STRBUF_INIT;
+	cJSON *j = cJSON_CreateObject(), *refs = cJSON_CreateArray();
+	char *text;
+	int r;
+
+	if ((r = gt_repo_ensure_gastown_dir(repo)) < 0)
+		goto out;
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		r = gt_error_errno("cannot create %s", dir);
+		goto out;
+	}
+	cJSON_AddNumberToObject(j, "pid", (double)getpid());
+	for (size_t i = 0; i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "ref", u[i].refname);
+		cJSON_AddStringToObject(e, "old", git_oid_tostr_s(&u[i].old));
+		cJSON_AddStringToObject(e, "new", git_oid_tostr_s(&u[i].new_id));
+		cJSON_AddItemToArray(refs, e);
+	}
+	cJSON_AddItemToObject(j, "refs", refs);
+	refs = NULL;
+	text = gt_json_print(j);
+	gt_strbuf_addf(&path, "%s/%ld-%u", dir, (long)getpid(), seq++);
+	r = write_file_durably(path.buf, text, strlen(text));
+	free(text);
+	if (r == 0)
+		*path_out = gt_strbuf_detach(&path);
+out:
+	cJSON_Delete(refs);
+	cJSON_Delete(j);
+	gt_strbuf_release(&path);
+	free(dir);
+	return r;
+}
+
+static int cmp_update(const void *a, const void *b)
+{
+	return strcmp(((const gt_ref_update *)a)->refname,
+		      ((const gt_ref_update *)b)->refname);
+}
+
+int gt_txn_commit(gt_repo *repo, const gt_ref_update *updates_in, size_t n)
+{
+	git_repository *git = gt_repo_git(repo);
+	git_transaction *tx = NULL;
+	gt_ref_update *u = gt_xcalloc(n, sizeof(*u));
+	char *journal = NULL;
+	int r;
+
+	/* lock in name order so that two writers cannot deadlock */
+	memcpy(u, updates_in, n * sizeof(*u));
+	qsort(u, n, sizeof(*u), cmp_update);
+	if ((r = git_transaction_new(&tx, git)) < 0) {
+		r = gt_error_git(r, "cannot start a ref transaction");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		git_oid cur;
+		if ((r = git_transaction_lock_ref(tx, u[i].refname)) < 0) {
+			r = gt_error_git(r, "cannot update %s", u[i].refname);
+			goto out;
+		}
+		r = git_reference_name_to_id(&cur, git, u[i].refname);
+		if (r == GIT_ENOTFOUND ? !git_oid_is_zero(&u[i].old)
+				       : (r < 0 || !git_oid_equal(&cur, &u[i].old))) {
+			r = GT_ECONFLICT;
+			goto out;
+		}
+		if ((r = git_transaction_set_target(tx, u[i].refname, &u[i].new_id,
+						    NULL, u[i].message)) < 0) {
+			r = gt_error_git(r, "cannot update %s", u[i].refname);
+			goto out;
+		}
+	}
+	if ((r = write_journal(&journal, repo, u, n)) < 0)
+		goto out;
+	if ((r = git_transaction_commit(tx)) < 0) {
+		r = gt_error_git(r, "cannot commit the ref transaction");
+		/* leave the journal: the refs it names may be half moved */
+		free(journal);
+		journal = NULL;
+		goto out;
+	}
+	unlink(journal);
+out:
+	git_transaction_free(tx);
+	free(journal);
+	free(u);
+	return r;
+}
+
+static int process_alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static char *lock_path(git_repository *git, const char *refname)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	const char *common = git_repository_commondir(git);
+	gt_strbuf_addf(&sb, "%s%s%s.lock", common,
+		       common[strlen(common) - 1] == '/' ? "" : "/", refname);
+	return gt_strbuf_detach(&sb);
+}
+
+/* Roll one dead process's journal forward. */
+static int recover_journal(gt_repo *repo, const char *path)
+{
+	git_repository *git = gt_repo_git(repo);
+	gt_strbuf text = GT_STRBUF_INIT;
+	cJSON *j = NULL, *e;
+	int r = 0;
+
+	if (gt_strbuf_read_file(&text, path) < 0) {
+		if (errno == ENOENT)
+			return 0; /* recovered by someone else meanwhile */
+		return gt_error_errno("cannot read %s", path);
+	}
+	j = cJSON_Parse(text.buf);
+	if (!j) {
+		/* a journal is written whole by rename: garbage is not ours */
+		r = gt_error_set(GT_ECORRUPT, "damaged transaction journal %s", path);
+		goto out;
+	}
+	if (process_alive(gt_json_long(j, "pid", 0)))
+		goto out;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "refs")) {
+		const char *ref = gt_json_str(e, "ref");
+		git_oid old, new_id, cur;
+		git_reference *out_ref = NULL;
+		if (!ref || git_oid_fromstr(&old, gt_json_str(e, "old")) < 0 ||
+		    git_oid_fromstr(&new_id, gt_json_str(e, "new")) < 0) {
+			r = gt_error_set(GT_ECORRUPT, "damaged transaction journal %s", path);
+			goto out;
+		}
+		char *lock = lock_path(git, ref);
+		unlink(lock); /* the dead process's lock */
+		free(lock);
+		int have = git_reference_name_to_id(&cur, git, ref) == 0;
+		if (have && git_oid_equal(&cur, &new_id))
+			continue;
+		if (have ? !git_oid_equal(&cur, &old) : !git_oid_is_zero(&old))
+			continue; /* moved on since: nothing to roll forward */
+		if (have)
+			r = git_reference_create_matching(&out_ref, git, ref, &new_id, 1,
+							  &old, "gastown: roll forward");
+		else
+			r = git_reference_create(&out_ref, git, ref, &new_id, 0,
+						 "gastown: roll forward");
+		git_reference_free(out_ref);
+		if (r < 0) {
+			r = gt_error_git(r, "cannot roll %s forward", ref);
+			goto out;
+		}
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		r = gt_error_errno("cannot remove %s", path);
+	else
+		r = 1;
+out:
+	cJSON_Delete(j);
+	gt_strbuf_release(&text);
+	return r;
+}
+
+int gt_txn_recover(gt_repo *repo)
+{
+	char *dir = journal_dir(repo);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int recovered = 0, r = 0;
+
+	if (!d) {
+		free(dir);
+		return 0; /* no journal was ever written */
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
+			continue;
+		gt_strbuf path = GT_STRBUF_INIT;
+		gt_strbuf_addf(&path, "%s/%s", dir, de->d_name);
+		r = recover_journal(repo, path.buf);
+		gt_strbuf_release(&path);
+		if (r < 0)
+			break;
+		recovered += r;
+	}
+	closedir(d);
+	free(dir);
+	return r < 0 ? r : recovered;
+}
+
+int gt_txn_break_stale_lock(gt_repo *repo, const char *refname)
+{
+	char *lock = lock_path(gt_repo_git(repo), refname);
+	struct stat st;
+	long stale_s;
+	int r = 0;
+
+	gt_config_get_int(&stale_s, gt_repo_config(repo), "core.staleLockSeconds", 10);
+	if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime >= stale_s) {
+		/* a live multi-ref writer holds its locks for milliseconds;
+		 * a journal of a dead one is rolled forward first */
+		if (gt_txn_recover(repo) >= 0 && stat(lock, &st) == 0 &&
+		    time(NULL) - st.st_mtime >= stale_s && unlink(lock) == 0)
+			r = 1;
+	}
+	free(lock);
+	return r;
+}
