@@ -532,7 +532,7 @@ int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
 	}
 	const char *actor = gt_json_str(op, "actor");
 	int64_t time_ms = (int64_t)gt_json_long(op, "time", 0);
-	if ((r = git_signature_new(&sig, actor, "", time_ms / 1000, 0)) < 0) {
+	if ((r = git_signature_new(&sig, actor, actor, time_ms / 1000, 0)) < 0) {
 		r = gt_error_git(r, "invalid actor '%s'", actor);
 		goto out;
 	}
