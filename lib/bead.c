@@ -685,8 +685,8 @@ static int build_dep(cJSON **op_out, const cJSON *current, const char *id,
 			*op_out = NULL; /* already there */
 			return 0;
 		}
-		return gt_error_set(GT_ENOTFOUND, "%s has no %s dependency on %s", id,
-				    c->type ? c->type : "", c->target);
+		return gt_error_set(GT_ENOTFOUND, "%s has no %s%sdependency on %s", id,
+				    c->type ? c->type : "", c->type ? " " : "", c->target);
 	}
 	now = now_string();
 	cJSON *op = gt_op_new(c->adding ? "bead.dep.add" : "bead.dep.remove");
