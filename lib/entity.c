@@ -203,7 +203,7 @@ static int read_blob_json(cJSON **out, git_repository *git, const git_tree *tree
 	*out = gt_json_parse(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
 			     label.buf);
 	if (!*out)
-		r = gt_error_set(GT_ECORRUPT, "%s: %s", what, gt_error_last());
+		r = gt_error_set(GT_ECORRUPT, "%s", gt_error_last()); /* names label */
 	else if (!cJSON_IsObject(*out)) {
 		cJSON_Delete(*out);
 		*out = NULL;

@@ -9,11 +9,15 @@
 static _Thread_local char last_message[1024];
 static _Thread_local int last_code;
 
+/* Formats into a scratch buffer first: the arguments may be the last
+ * message itself (a caller adding context to it). */
 static void record(int code, const char *suffix, const char *fmt, va_list ap)
 {
-	int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
-	if (suffix && n >= 0 && (size_t)n < sizeof(last_message))
-		snprintf(last_message + n, sizeof(last_message) - n, ": %s", suffix);
+	char buf[sizeof(last_message)];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (suffix && n >= 0 && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, ": %s", suffix);
+	memcpy(last_message, buf, sizeof(buf));
 	last_code = code;
 }
 

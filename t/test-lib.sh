@@ -50,7 +50,10 @@ test_eval_() {
 	eval "$1"
 }
 
+# Every test starts in the trash directory (a "cd" in one test does not
+# leak into the next); variables set in a test persist.
 test_run_() {
+	cd "$TRASH_DIRECTORY" || return 1
 	test_cleanup=:
 	eval_ret=0
 	test_eval_ "$1" </dev/null >&3 2>&4
