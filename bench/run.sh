@@ -71,16 +71,18 @@ for n in $sizes; do
 
 	cd "$work/repo"
 	gt list >/dev/null # build the listing cache once
-	feref="git for-each-ref --format=%(objectname) %(refname) refs/gastown/beads/"
 	fe=$(median_ms 15 git for-each-ref '--format=%(objectname) %(refname)' refs/gastown/beads/)
 	row "gt list (ms)" "$(median_ms 15 gt list)" "git for-each-ref (ms)" "$fe"
 	row "gt list --json (ms)" "$(median_ms 15 gt list --json)" "" ""
 	row "gt ready (ms)" "$(median_ms 15 gt ready)" "git for-each-ref (ms)" "$fe"
 
-	floor=$(per_process_ms 100 "$work/floor")
-	row "gt create (ms/process)" "$(per_process_ms 100 gt create 'bench bead')" \
+	floor_one() { "$work/floor"; }
+	create_one() { gt create "bench bead $1"; }
+	update_one() { gt update bn-00001 --set "bench_n=$1"; }
+	floor=$(per_process_ms 100 floor_one)
+	row "gt create (ms/process)" "$(per_process_ms 100 create_one)" \
 		"libgit2 floor (ms/process)" "$floor"
-	row "gt update (ms/process)" "$(per_process_ms 100 gt update bn-00001 --set bench_n=)" \
+	row "gt update (ms/process)" "$(per_process_ms 100 update_one)" \
 		"libgit2 floor (ms/process)" "$floor"
 	plain_write() {
 		blob=$(echo "{\"n\":$1}" | git hash-object -w --stdin) &&
