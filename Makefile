@@ -20,16 +20,25 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) \
 	-DGT_VERSION='"$(VERSION)"' $(CFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread
 
+# BUILD holds objects; BINDIR the programs; UNITDIR the unit test programs.
+# The sanitizer build uses its own three so it never disturbs the normal one.
 BUILD ?= build
+BINDIR ?= bin
+UNITDIR ?= t/unit
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 PROG_SRC := $(wildcard bin/gt-*.c)
-PROGS := bin/gt $(PROG_SRC:%.c=%)
+PROG_NAMES := gt $(notdir $(PROG_SRC:%.c=%))
+PROGS := $(addprefix $(BINDIR)/,$(PROG_NAMES))
 UNIT_SRC := $(wildcard t/unit/*.c)
-UNITS := $(UNIT_SRC:%.c=%)
-LIBA = lib/libgastown.a
+UNITS := $(UNIT_SRC:t/unit/%.c=$(UNITDIR)/%)
+LIBA = $(BUILD)/libgastown.a
 
-all: $(LIBA) $(PROGS) bin/git-gt $(UNITS)
+all: $(LIBA) $(PROGS) $(BINDIR)/git-gt $(UNITS) lib/libgastown.a
+
+# the library at the path the layout promises
+lib/libgastown.a: build/libgastown.a
+	cp $< $@
 
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -47,13 +56,15 @@ $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/%: $(BUILD)/bin/%.o $(LIBA)
+$(BINDIR)/%: $(BUILD)/bin/%.o $(LIBA)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-t/unit/%: $(BUILD)/t/unit/%.o $(LIBA)
+$(UNITDIR)/%: $(BUILD)/t/unit/%.o $(LIBA)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-bin/git-gt: bin/gt
+$(BINDIR)/git-gt: $(BINDIR)/gt
 	ln -sf gt $@
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/t/unit/*.d)
@@ -77,11 +88,16 @@ PROVE_FLAGS ?= -j2
 test: all
 	$(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
 
+SAN = build-san
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' clean-bin all
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		GT_TEST_SANITIZE=1 $(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
-	$(MAKE) clean-bin
+	$(MAKE) BUILD=$(SAN) BINDIR=$(SAN)/bin UNITDIR=$(SAN)/unit \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+		$(SAN)/libgastown.a $(addprefix $(SAN)/bin/,$(PROG_NAMES)) $(SAN)/bin/git-gt \
+		$(UNIT_SRC:t/unit/%.c=$(SAN)/unit/%)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	GT_TEST_SANITIZE=1 GT_TEST_BIN=$(CURDIR)/$(SAN)/bin GT_TEST_UNIT=$(CURDIR)/$(SAN)/unit \
+		$(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
 
 demo: all
 	./contrib/demo.sh
@@ -99,17 +115,15 @@ install: all doc
 		$(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/gastown/hooks
-	install -m 755 bin/gt $(PROG_SRC:%.c=%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	ln -sf gt $(DESTDIR)$(PREFIX)/bin/git-gt
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 contrib/completion/gt.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gt
 	for h in hooks/*; do test -f "$$h" && install -m 755 "$$h" $(DESTDIR)$(PREFIX)/share/gastown/hooks/; done; true
 
-clean-bin:
-	rm -f $(PROGS) bin/git-gt $(UNITS) $(LIBA)
-
-clean: clean-bin
+clean:
+	rm -f $(PROGS) bin/git-gt $(UNITS) lib/libgastown.a
 	rm -rf build build-san Documentation/*.1 t/trash.*
 
-.PHONY: all deps test sanitize demo bench doc install clean clean-bin
+.PHONY: all deps test sanitize demo bench doc install clean
 .SECONDARY:

@@ -93,9 +93,7 @@ static void run(const char *dir, const char *cmd, char **argv)
 
 int main(int argc, char **argv)
 {
-	char *dir;
 	gt_set_program_name("gt");
-	dir = exec_dir(argv[0]);
 
 	/* "git gt" runs us as git-gt with the same arguments */
 	if (argc < 2) {
@@ -107,7 +105,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--exec-path")) {
+		char *dir = exec_dir(argv[0]);
 		printf("%s\n", dir ? dir : "");
+		free(dir);
 		return 0;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
@@ -128,6 +128,7 @@ int main(int argc, char **argv)
 	if (!valid_command_name(argv[1]))
 		gt_usage_die("'%s' is not a gt command; see 'gt help'", argv[1]);
 	char *cmd = gt_xstrdup(argv[1]);
+	char *dir = exec_dir(argv[0]);
 	run(dir, cmd, argv + 1);
 	fprintf(stderr, "gt: '%s' is not a gt command; see 'gt help'\n", cmd);
 	free(cmd);

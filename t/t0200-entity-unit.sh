@@ -4,7 +4,7 @@ test_description='entity core unit tests (t/unit/test-entity.c)'
 
 # The unit program prints its own TAP; run it and re-number its results.
 git init -q repo || exit 1
-"$SRC_DIR/t/unit/test-entity" "$TRASH_DIRECTORY/repo/.git" >unit.out 2>unit.err
+"$GT_UNIT_DIR/test-entity" "$TRASH_DIRECTORY/repo/.git" >unit.out 2>unit.err
 unit_status=$?
 while IFS= read -r line; do
 	case "$line" in

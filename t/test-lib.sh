@@ -17,8 +17,11 @@ test_name=$(basename "$0" .sh)
 TRASH_DIRECTORY=$TEST_DIRECTORY/trash.$test_name
 
 export LANG=C LC_ALL=C TZ=UTC
-export PATH="$SRC_DIR/bin:$PATH"
-export GT_EXEC_PATH="$SRC_DIR/bin"
+# GT_TEST_BIN / GT_TEST_UNIT point at another build (make sanitize)
+GT_BIN_DIR=${GT_TEST_BIN:-$SRC_DIR/bin}
+GT_UNIT_DIR=${GT_TEST_UNIT:-$SRC_DIR/t/unit}
+export PATH="$GT_BIN_DIR:$PATH"
+export GT_EXEC_PATH="$GT_BIN_DIR"
 export GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL='author@example.com'
 export GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL='committer@example.com'
 export GIT_CONFIG_NOSYSTEM=1
