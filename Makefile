@@ -73,7 +73,7 @@ $(BINDIR)/git-gt: $(BINDIR)/gt
 # the tests drive (git, jq for normalised JSON comparison) and the man
 # page formatter.
 DEBS = build-essential pkg-config libgit2-dev libcjson-dev libinih-dev \
-	git perl jq asciidoctor
+	git perl jq asciidoctor man-db
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if test -n "$$missing"; then \
