@@ -1,0 +1,198 @@
+#include "ready.h"
+#include "bead.h"
+#include "strbuf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NOT_BLOCKED = 0, BLOCKED_DIRECT = 1, BLOCKED_PARENT = 2 };
+
+struct gt_ready {
+	const gt_index *ix;
+	unsigned char *state;      /* per entry */
+};
+
+/* The live, not closed entry with this id, or NULL. */
+static const gt_index_entry *open_target(const gt_index *ix, const char *id)
+{
+	const gt_index_entry *t = gt_index_find(ix, id);
+	return t && !gt_index_entry_is_closed(t) ? t : NULL;
+}
+
+static int directly_blocked(const gt_index *ix, const gt_index_entry *e)
+{
+	for (size_t k = 0; k < e->ndeps; k++)
+		if (gt_bead_dep_blocks(e->deps[k].type) &&
+		    open_target(ix, e->deps[k].depends_on_id))
+			return 1;
+	return 0;
+}
+
+static int is_parent_child(const gt_index_dep *d)
+{
+	return d->type && !strcmp(d->type, "parent-child");
+}
+
+/*
+ * Call fn for every distinct parent of e that exists: the "parent"
+ * member first, then parent-child dependency targets.
+ */
+static void foreach_parent(const gt_index *ix, const gt_index_entry *e,
+			   void (*fn)(size_t parent, void *payload), void *payload)
+{
+	const gt_index_entry *p;
+	if (e->parent && (p = gt_index_find(ix, e->parent)))
+		fn(gt_index_pos(ix, p), payload);
+	for (size_t k = 0; k < e->ndeps; k++) {
+		const char *id = e->deps[k].depends_on_id;
+		int seen = 0;
+		if (!is_parent_child(&e->deps[k]))
+			continue;
+		if (e->parent && !strcmp(e->parent, id))
+			continue;
+		for (size_t m = 0; m < k && !seen; m++)
+			seen = is_parent_child(&e->deps[m]) &&
+			       !strcmp(e->deps[m].depends_on_id, id);
+		if (!seen && (p = gt_index_find(ix, id)))
+			fn(gt_index_pos(ix, p), payload);
+	}
+}
+
+/* Children lists, compressed: the children of p are child[start[p] .. start[p + 1]). */
+struct edges {
+	uint32_t *start;    /* n + 1 */
+	uint32_t *pos;      /* while filling: the next free slot of each parent */
+	uint32_t *child;
+	size_t cur;         /* the child whose parents are being visited */
+};
+
+static void count_edge(size_t parent, void *payload)
+{
+	struct edges *g = payload;
+	g->start[parent + 1]++;
+}
+
+static void fill_edge(size_t parent, void *payload)
+{
+	struct edges *g = payload;
+	g->child[g->pos[parent]++] = (uint32_t)g->cur;
+}
+
+int gt_ready_compute(gt_ready **out, const gt_index *ix)
+{
+	size_t n = gt_index_count(ix), head = 0, tail = 0;
+	gt_ready *r = gt_xcalloc(1, sizeof(*r));
+	struct edges g = { NULL, NULL, NULL, 0 };
+	uint32_t *queue = NULL;
+
+	r->ix = ix;
+	r->state = gt_xcalloc(n ? n : 1, 1);
+	queue = gt_xmalloc((n ? n : 1) * sizeof(*queue));
+
+	/* direct blocking */
+	for (size_t i = 0; i < n; i++) {
+		const gt_index_entry *e = gt_index_at(ix, i);
+		if (!gt_index_entry_is_closed(e) && directly_blocked(ix, e)) {
+			r->state[i] = BLOCKED_DIRECT;
+			queue[tail++] = (uint32_t)i;
+		}
+	}
+	if (!tail)
+		goto done;
+
+	/* parent -> children edges: count them, then fill them in */
+	g.start = gt_xcalloc(n + 1, sizeof(*g.start));
+	for (g.cur = 0; g.cur < n; g.cur++)
+		foreach_parent(ix, gt_index_at(ix, g.cur), count_edge, &g);
+	for (size_t i = 1; i <= n; i++)
+		g.start[i] += g.start[i - 1];
+	g.child = gt_xmalloc((g.start[n] ? g.start[n] : 1) * sizeof(*g.child));
+	g.pos = gt_xmalloc((n + 1) * sizeof(*g.pos));
+	memcpy(g.pos, g.start, (n + 1) * sizeof(*g.pos));
+	for (g.cur = 0; g.cur < n; g.cur++)
+		foreach_parent(ix, gt_index_at(ix, g.cur), fill_edge, &g);
+
+	/* pass blocking down, breadth first; each bead enters the queue once */
+	while (head < tail) {
+		uint32_t p = queue[head++];
+		for (uint32_t k = g.start[p]; k < g.start[p + 1]; k++) {
+			uint32_t c = g.child[k];
+			if (r->state[c] || gt_index_entry_is_closed(gt_index_at(ix, c)))
+				continue;
+			r->state[c] = BLOCKED_PARENT;
+			queue[tail++] = c;
+		}
+	}
+done:
+	free(g.start);
+	free(g.pos);
+	free(g.child);
+	free(queue);
+	*out = r;
+	return 0;
+}
+
+void gt_ready_free(gt_ready *r)
+{
+	if (!r)
+		return;
+	free(r->state);
+	free(r);
+}
+
+int gt_ready_is_blocked(const gt_ready *r, size_t i)
+{
+	return r->state[i] != NOT_BLOCKED;
+}
+
+int gt_ready_is_ready(const gt_ready *r, size_t i)
+{
+	const gt_index_entry *e = gt_index_at(r->ix, i);
+	return r->state[i] == NOT_BLOCKED && e->status && !strcmp(e->status, "open") &&
+	       gt_bead_type_is_work(e->issue_type);
+}
+
+static void push_unique(const char ***v, size_t *n, const char *id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], id))
+			return;
+	*v = gt_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = id;
+}
+
+struct parents_payload {
+	const gt_ready *r;
+	gt_ready_blockers *out;
+};
+
+static void add_blocked_parent(size_t parent, void *payload)
+{
+	struct parents_payload *pp = payload;
+	if (pp->r->state[parent] != NOT_BLOCKED)
+		push_unique(&pp->out->parents, &pp->out->nparents,
+			    gt_index_at(pp->r->ix, parent)->id);
+}
+
+void gt_ready_get_blockers(gt_ready_blockers *out, const gt_ready *r, size_t i)
+{
+	const gt_index_entry *e = gt_index_at(r->ix, i), *t;
+	struct parents_payload pp = { r, out };
+
+	memset(out, 0, sizeof(*out));
+	if (r->state[i] == NOT_BLOCKED)
+		return;
+	for (size_t k = 0; k < e->ndeps; k++)
+		if (gt_bead_dep_blocks(e->deps[k].type) &&
+		    (t = open_target(r->ix, e->deps[k].depends_on_id)))
+			push_unique(&out->ids, &out->nids, t->id);
+	foreach_parent(r->ix, e, add_blocked_parent, &pp);
+}
+
+void gt_ready_blockers_clear(gt_ready_blockers *b)
+{
+	free(b->ids);
+	free(b->parents);
+	memset(b, 0, sizeof(*b));
+}
