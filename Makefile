@@ -11,8 +11,8 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKGS = libgit2 libcjson inih
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS ?= -O2 -g
@@ -86,7 +86,7 @@ deps:
 PROVE ?= prove
 PROVE_FLAGS ?= -j2
 test: all
-	$(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
+	cd t && $(PROVE) $(PROVE_FLAGS) t[0-9]*.sh
 
 SAN = build-san
 sanitize:
@@ -94,10 +94,11 @@ sanitize:
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 		$(SAN)/libgastown.a $(addprefix $(SAN)/bin/,$(PROG_NAMES)) $(SAN)/bin/git-gt \
 		$(UNIT_SRC:t/unit/%.c=$(SAN)/unit/%)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	cd t && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 	GT_TEST_SANITIZE=1 GT_TEST_BIN=$(CURDIR)/$(SAN)/bin GT_TEST_UNIT=$(CURDIR)/$(SAN)/unit \
-		$(PROVE) $(PROVE_FLAGS) t/t[0-9]*.sh
+		$(PROVE) $(PROVE_FLAGS) t[0-9]*.sh
 
 demo: all
 	./contrib/demo.sh
@@ -106,24 +107,28 @@ bench: all
 	./bench/run.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
-doc: $(MANPAGES)
+MANPAGES7 = Documentation/gastown.7
+doc: $(MANPAGES) $(MANPAGES7)
 Documentation/%.1: Documentation/%.txt
+	asciidoctor -b manpage -o $@ $<
+Documentation/%.7: Documentation/%.txt
 	asciidoctor -b manpage -o $@ $<
 
 install: all doc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/gastown \
-		$(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/gastown/hooks
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	ln -sf gt $(DESTDIR)$(PREFIX)/bin/git-gt
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MANPAGES7) $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 contrib/completion/gt.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gt
 	for h in hooks/*; do test -f "$$h" && install -m 755 "$$h" $(DESTDIR)$(PREFIX)/share/gastown/hooks/; done; true
 
 clean:
 	rm -f $(PROGS) bin/git-gt $(UNITS) lib/libgastown.a
-	rm -rf build build-san Documentation/*.1 t/trash.*
+	rm -rf build build-san Documentation/*.1 Documentation/*.7 t/trash.*
 
 .PHONY: all deps test sanitize demo bench doc install clean
 .SECONDARY:

@@ -25,6 +25,8 @@ export GT_EXEC_PATH="$GT_BIN_DIR"
 export GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL='author@example.com'
 export GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL='committer@example.com'
 export GIT_CONFIG_NOSYSTEM=1
+# the trash directories sit inside gastown's own repository: never find it
+export GIT_CEILING_DIRECTORIES="$TEST_DIRECTORY"
 export GT_ACTOR=tester
 unset GIT_DIR GIT_WORK_TREE GIT_COMMON_DIR GT_PREFIX XDG_CONFIG_HOME
 unset GT_TEST_NOW
