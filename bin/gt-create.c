@@ -70,7 +70,7 @@ static cJSON *read_stdin_objects(int nul)
 			if (!v)
 				gt_die_code(gt_error_last_code());
 			if (!cJSON_IsObject(v))
-				gt_die("%s is not a JSON object", what);
+				gt_die_code(gt_error_set(GT_EINVALID, "%s is not a JSON object", what));
 			cJSON_AddItemToArray(all, v);
 		}
 		start += len + 1;
@@ -127,11 +127,6 @@ int main(int argc, const char **argv)
 	cJSON *records;
 	if (from_stdin) {
 		records = read_stdin_objects(nul);
-		cJSON *rec;
-		/* check everything before writing anything */
-		cJSON_ArrayForEach(rec, records)
-			if ((r = gt_bead_validate(repo, rec, 0)) < 0)
-				gt_die_code(r);
 	} else {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "title", title);
@@ -161,14 +156,13 @@ int main(int argc, const char **argv)
 		cJSON_AddItemToArray(records, f);
 	}
 
-	cJSON *rec;
-	cJSON_ArrayForEach(rec, records) {
-		char *new_id;
-		if ((r = gt_bead_create(&new_id, repo, rec, 0)) < 0)
-			gt_die_code(r);
-		printf("%s\n", new_id);
-		free(new_id);
-	}
+	/* every bead or none: one transaction */
+	gt_strlist ids = GT_STRLIST_INIT;
+	if ((r = gt_bead_create_many(&ids, repo, records, 0)) < 0)
+		gt_die_code(r);
+	for (size_t i = 0; i < ids.nr; i++)
+		printf("%s\n", ids.items[i]);
+	gt_strlist_clear(&ids);
 	cJSON_Delete(records);
 	gt_strlist_clear(&labels);
 	gt_strlist_clear(&deps);

@@ -16,7 +16,7 @@ static const char *const usage[] = {
 
 int main(int argc, const char **argv)
 {
-	int json = 0, worst = 0;
+	int json = 0, worst = 0, shown = 0;
 	gt_repo *repo;
 	int r;
 	struct gt_option opts[] = {
@@ -45,7 +45,7 @@ int main(int argc, const char **argv)
 		} else {
 			gt_strbuf sb = GT_STRBUF_INIT;
 			gt_describe_bead(&sb, b);
-			printf("%s%s", i ? "\n" : "", sb.buf);
+			printf("%s%s", shown++ ? "\n" : "", sb.buf);
 			gt_strbuf_release(&sb);
 		}
 		cJSON_Delete(b);

@@ -71,6 +71,43 @@ static int valid_command_name(const char *cmd)
 	return 1;
 }
 
+/*
+ * gt help <cmd>: the installed man page, or else the page in the source
+ * tree next to the programs (a build that was not installed).
+ */
+static int show_manual(const char *argv0, const char *cmd)
+{
+	gt_strbuf page = GT_STRBUF_INIT, probe = GT_STRBUF_INIT, src = GT_STRBUF_INIT;
+	char *dir;
+
+	if (!valid_command_name(cmd))
+		gt_usage_die("'%s' is not a gt command; see 'gt help'", cmd);
+	gt_strbuf_addf(&page, "gt-%s", cmd);
+	/* cmd is [a-z0-9-]+: safe in a shell command */
+	gt_strbuf_addf(&probe, "man -w %s >/dev/null 2>&1", page.buf);
+	if (system(probe.buf) == 0) {
+		execlp("man", "man", page.buf, (char *)NULL);
+		gt_die("cannot run man for %s: %s", page.buf, strerror(errno));
+	}
+	dir = exec_dir(argv0);
+	gt_strbuf_addf(&src, "%s/../Documentation/%s.txt", dir ? dir : ".", page.buf);
+	free(dir);
+	FILE *fp = fopen(src.buf, "r");
+	if (!fp) {
+		fprintf(stderr, "gt: no manual page for %s; try 'gt %s -h'\n", page.buf, cmd);
+		return GT_EXIT_NO;
+	}
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(fp);
+	gt_strbuf_release(&page);
+	gt_strbuf_release(&probe);
+	gt_strbuf_release(&src);
+	return 0;
+}
+
 static void run(const char *dir, const char *cmd, char **argv)
 {
 	gt_strbuf prog = GT_STRBUF_INIT;
@@ -115,16 +152,8 @@ int main(int argc, char **argv)
 		print_help(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "help")) {
-		const char *cmd = argv[2];
-		gt_strbuf page = GT_STRBUF_INIT;
-		if (!valid_command_name(cmd))
-			gt_usage_die("'%s' is not a gt command; see 'gt help'", cmd);
-		gt_strbuf_addf(&page, "gt-%s", cmd);
-		/* man finds installed pages; the source tree's page otherwise */
-		execlp("man", "man", page.buf, (char *)NULL);
-		gt_die("cannot run man for %s: %s", page.buf, strerror(errno));
-	}
+	if (!strcmp(argv[1], "help"))
+		return show_manual(argv[0], argv[2]);
 	if (!valid_command_name(argv[1]))
 		gt_usage_die("'%s' is not a gt command; see 'gt help'", argv[1]);
 	char *cmd = gt_xstrdup(argv[1]);

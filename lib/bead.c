@@ -43,6 +43,17 @@ int gt_bead_type_is_work(const char *issue_type)
 	return !issue_type || !in_list(issue_type, not_work);
 }
 
+int gt_bead_dep_type_valid(const char *type)
+{
+	if (!type || !*type || strlen(type) > 64)
+		return 0;
+	for (const char *p = type; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
 int gt_bead_id_valid(const char *id)
 {
 	return gt_entity_id_valid(id) && !strchr(id, '%');
@@ -101,6 +112,8 @@ static int validate_dependency(const cJSON *d)
 				    "a dependency needs depends_on_id and type");
 	if (!gt_bead_id_valid(target))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s' in dependency", target);
+	if (!gt_bead_dep_type_valid(type))
+		return gt_error_set(GT_EINVALID, "invalid dependency type '%s'", type);
 	return 0;
 }
 
@@ -159,6 +172,9 @@ int gt_bead_validate(gt_repo *repo, const cJSON *fields, int partial)
 		return gt_error_set(GT_EINVALID, "assignee must be one line");
 	return 0;
 }
+
+static int reaches(gt_repo *repo, const char *from, const char *goal,
+		   gt_strlist *seen, gt_strlist *path);
 
 /* --- ids ---------------------------------------------------------------- */
 
@@ -300,6 +316,9 @@ static cJSON *initial_snapshot(gt_repo *repo, const cJSON *fields, const char *i
 		cJSON_AddStringToObject(s, "created_by", actor);
 	if (!cJSON_GetObjectItemCaseSensitive(s, "updated_at"))
 		cJSON_AddStringToObject(s, "updated_at", now);
+	if (!strcmp(gt_json_str(s, "status"), "closed") &&
+	    !cJSON_GetObjectItemCaseSensitive(s, "closed_at"))
+		cJSON_AddStringToObject(s, "closed_at", now);
 	/* fill in issue_id etc. of dependencies given as {type, depends_on_id} */
 	cJSON *deps = cJSON_GetObjectItemCaseSensitive(s, "dependencies"), *d;
 	cJSON_ArrayForEach(d, deps) {
@@ -329,64 +348,143 @@ static cJSON *initial_snapshot(gt_repo *repo, const cJSON *fields, const char *i
 	return s;
 }
 
-static int check_targets(gt_repo *repo, const cJSON *fields)
+/* Does id exist in the ledger or among the first n batch ids? */
+static int known(gt_repo *repo, const char *id, const gt_strlist *batch, size_t n)
+{
+	for (size_t i = 0; i < n && i < batch->nr; i++)
+		if (!strcmp(batch->items[i], id))
+			return 1;
+	return bead_exists(repo, id);
+}
+
+static int check_targets(gt_repo *repo, const cJSON *fields, const gt_strlist *batch)
 {
 	const char *parent = gt_json_str(fields, "parent");
 	const cJSON *d;
-	if (parent && !bead_exists(repo, parent))
+	if (parent && !known(repo, parent, batch, batch->nr))
 		return gt_error_set(GT_ENOTFOUND, "no such bead: %s (parent)", parent);
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(fields, "dependencies")) {
 		const char *t = gt_json_str(d, "depends_on_id");
-		if (!bead_exists(repo, t))
+		if (!known(repo, t, batch, batch->nr))
 			return gt_error_set(GT_ENOTFOUND, "no such bead: %s (dependency)", t);
 	}
 	return 0;
 }
 
-int gt_bead_create(char **id_out, gt_repo *repo, const cJSON *fields,
-		   int allow_dangling)
+/* Highest n of <parent>.<n> among the ids already given in this batch. */
+static long max_child_in_batch(const gt_strlist *batch, const char *parent)
 {
-	const char *given = gt_json_str(fields, "id");
-	const char *parent = gt_json_str(fields, "parent");
-	char *id = NULL;
-	int r;
+	size_t plen = strlen(parent);
+	long max = 0;
+	for (size_t i = 0; i < batch->nr; i++) {
+		const char *id = batch->items[i];
+		char *end;
+		if (strncmp(id, parent, plen) || id[plen] != '.')
+			continue;
+		long n = strtol(id + plen + 1, &end, 10);
+		if (end != id + plen + 1 && !*end && n > max)
+			max = n;
+	}
+	return max;
+}
 
-	if ((r = gt_bead_validate(repo, fields, 0)) < 0)
-		return r;
-	if (!allow_dangling && (r = check_targets(repo, fields)) < 0)
-		return r;
-	for (int attempt = 0; attempt < 100; attempt++) {
-		struct create_ctx ctx;
-		gt_entity_write w = { &gt_bead_type, NULL, GT_WRITE_CREATE,
-				      build_create, &ctx, 0, { { 0 } }, 0 };
+/* Choose an id for each record: given, <parent>.<n>, or a new hash id. */
+static int assign_ids(gt_strlist *ids, gt_repo *repo, const cJSON *records)
+{
+	const cJSON *rec;
+	int r;
+	cJSON_ArrayForEach(rec, records) {
+		const char *given = gt_json_str(rec, "id");
+		const char *parent = gt_json_str(rec, "parent");
+		char *id = NULL;
 		if (given) {
+			if (known(repo, given, ids, ids->nr) && !bead_exists(repo, given))
+				return gt_error_set(GT_EINVALID, "id %s is given twice", given);
 			id = gt_xstrdup(given);
 		} else if (parent) {
-			long n;
+			long n, in_batch = max_child_in_batch(ids, parent);
 			if ((r = max_child(&n, repo, parent)) < 0)
 				return r;
 			gt_strbuf sb = GT_STRBUF_INIT;
-			gt_strbuf_addf(&sb, "%s.%ld", parent, n + 1);
+			gt_strbuf_addf(&sb, "%s.%ld", parent, (n > in_batch ? n : in_batch) + 1);
 			id = gt_strbuf_detach(&sb);
-		} else if ((r = gt_bead_new_id(&id, repo, gt_json_str(fields, "title"))) < 0) {
-			return r;
+		} else {
+			do {
+				free(id);
+				if ((r = gt_bead_new_id(&id, repo, gt_json_str(rec, "title"))) < 0)
+					return r;
+			} while (known(repo, id, ids, ids->nr));
 		}
-		cJSON *snapshot = initial_snapshot(repo, fields, id);
-		ctx.snapshot = snapshot;
-		w.id = id;
-		r = gt_entity_write_one(repo, &w);
-		cJSON_Delete(snapshot);
-		if (r == 0) {
-			*id_out = id;
-			return 0;
-		}
+		gt_strlist_push(ids, id);
 		free(id);
-		id = NULL;
-		if (r != GT_EEXISTS || given)
-			return r;
-		/* another writer took the id meanwhile: pick the next one */
 	}
-	return gt_error_set(GT_EEXISTS, "cannot find a free id");
+	return 0;
+}
+
+int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records,
+			int allow_dangling)
+{
+	size_t n = (size_t)cJSON_GetArraySize(records), i;
+	gt_entity_write *writes = gt_xcalloc(n, sizeof(*writes));
+	struct create_ctx *ctx = gt_xcalloc(n, sizeof(*ctx));
+	gt_strlist ids = GT_STRLIST_INIT;
+	const cJSON *rec;
+	int r = 0;
+
+	cJSON_ArrayForEach(rec, records)
+		if ((r = gt_bead_validate(repo, rec, 0)) < 0)
+			goto out;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		if ((r = assign_ids(&ids, repo, records)) < 0)
+			goto out;
+		i = 0;
+		cJSON_ArrayForEach(rec, records) {
+			if (!allow_dangling && (r = check_targets(repo, rec, &ids)) < 0)
+				goto out;
+			ctx[i].snapshot = initial_snapshot(repo, rec, ids.items[i]);
+			writes[i] = (gt_entity_write){ &gt_bead_type, ids.items[i], GT_WRITE_CREATE,
+						       build_create, &ctx[i], 0, { { 0 } }, 0 };
+			i++;
+		}
+		r = gt_entity_write_many(repo, writes, n);
+		for (i = 0; i < n; i++) {
+			cJSON_Delete((cJSON *)ctx[i].snapshot);
+			ctx[i].snapshot = NULL;
+		}
+		if (r == 0) {
+			for (i = 0; i < ids.nr; i++)
+				gt_strlist_push(ids_out, ids.items[i]);
+			goto out;
+		}
+		if (r != GT_EEXISTS)
+			goto out;
+		/* a given id is taken: that is the user's error; a chosen one was
+		 * taken by another writer meanwhile: choose again */
+		cJSON_ArrayForEach(rec, records)
+			if (gt_json_str(rec, "id") && bead_exists(repo, gt_json_str(rec, "id")))
+				goto out;
+		gt_strlist_clear(&ids);
+	}
+	r = gt_error_set(GT_EEXISTS, "cannot find free ids");
+out:
+	gt_strlist_clear(&ids);
+	free(ctx);
+	free(writes);
+	return r;
+}
+
+int gt_bead_create(char **id_out, gt_repo *repo, const cJSON *fields,
+		   int allow_dangling)
+{
+	cJSON *one = cJSON_CreateArray();
+	gt_strlist ids = GT_STRLIST_INIT;
+	cJSON_AddItemReferenceToArray(one, (cJSON *)fields);
+	int r = gt_bead_create_many(&ids, repo, one, allow_dangling);
+	cJSON_Delete(one);
+	if (r == 0)
+		*id_out = gt_xstrdup(ids.items[0]);
+	gt_strlist_clear(&ids);
+	return r;
 }
 
 /* --- update ------------------------------------------------------------- */
@@ -418,10 +516,29 @@ static void status_effects(cJSON *op, const cJSON *current, const char *status,
 	}
 }
 
+/* The parent member and the parent-child dependency move together. */
+static void parent_effects(cJSON *op, const cJSON *current, const char *id,
+			   const char *parent, const char *now, const char *actor)
+{
+	const char *old = gt_json_str(current, "parent");
+	if (old)
+		gt_op_remove(op, "dependencies", dep_match(old, "parent-child"));
+	if (parent)
+		gt_op_add(op, "dependencies",
+			  new_dependency(id, parent, "parent-child", now, actor),
+			  dep_match(parent, "parent-child"));
+}
+
+struct update_ctx {
+	const struct gt_bead_update *u;
+	const char *actor;
+};
+
 static int build_update(cJSON **op_out, const cJSON *current, const char *id,
 			void *payload)
 {
-	const struct gt_bead_update *u = payload;
+	const struct update_ctx *ctx = payload;
+	const struct gt_bead_update *u = ctx->u;
 	cJSON *op = gt_op_new(u->op_type ? u->op_type : "bead.update");
 	char *now = now_string();
 	(void)id;
@@ -436,6 +553,8 @@ static int build_update(cJSON **op_out, const cJSON *current, const char *id,
 		if (cJSON_IsNull(m)) {
 			if (cur)
 				gt_op_unset(op, m->string);
+			if (cur && !strcmp(m->string, "parent"))
+				parent_effects(op, current, id, NULL, now, ctx->actor);
 			continue;
 		}
 		if (cur && cJSON_Compare(cur, m, 1))
@@ -443,6 +562,8 @@ static int build_update(cJSON **op_out, const cJSON *current, const char *id,
 		gt_op_set(op, m->string, cJSON_Duplicate(m, 1));
 		if (!strcmp(m->string, "status"))
 			status_effects(op, current, m->valuestring, u->set, now);
+		if (!strcmp(m->string, "parent"))
+			parent_effects(op, current, id, m->valuestring, now, ctx->actor);
 	}
 	for (size_t i = 0; u->add_labels && i < u->add_labels->nr; i++)
 		if (!label_present(current, u->add_labels->items[i]))
@@ -464,14 +585,23 @@ static int build_update(cJSON **op_out, const cJSON *current, const char *id,
 int gt_bead_update(int *changed, gt_repo *repo, const char *id,
 		   const struct gt_bead_update *u)
 {
-	gt_entity_write w = { &gt_bead_type, id, 0, build_update, (void *)u, 0, { { 0 } }, 0 };
-	int r;
+	struct update_ctx ctx = { u, gt_repo_actor(repo) };
+	gt_entity_write w = { &gt_bead_type, id, 0, build_update, &ctx, 0, { { 0 } }, 0 };
+	int r = 0;
 
 	if (u->set) {
 		if (cJSON_GetObjectItemCaseSensitive(u->set, "id"))
 			return gt_error_set(GT_EINVALID, "the id of a bead cannot change");
 		if (cJSON_GetObjectItemCaseSensitive(u->set, GT_TOMBSTONE_KEY))
 			return gt_error_set(GT_EINVALID, "'%s' is not a field to set", GT_TOMBSTONE_KEY);
+		if (cJSON_GetObjectItemCaseSensitive(u->set, "dependencies"))
+			return gt_error_set(GT_EINVALID,
+					    "dependencies change with 'gt dep add' and 'gt dep rm'");
+		if (cJSON_GetObjectItemCaseSensitive(u->set, "comments"))
+			return gt_error_set(GT_EINVALID, "comments are added with 'gt comment'");
+		const char *parent = gt_json_str(u->set, "parent");
+		if (parent && !strcmp(parent, id))
+			return gt_error_set(GT_EINVALID, "a bead cannot be its own parent");
 		if ((r = gt_bead_validate(repo, u->set, 1)) < 0)
 			return r;
 	}
@@ -485,6 +615,19 @@ int gt_bead_update(int *changed, gt_repo *repo, const char *id,
 	}
 	if (!gt_bead_id_valid(id))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", id);
+	const char *parent = gt_json_str(u->set, "parent");
+	if (parent && !bead_exists(repo, parent))
+		return gt_error_set(GT_ENOTFOUND, "no such bead: %s (parent)", parent);
+	if (parent) {
+		gt_strlist seen = GT_STRLIST_INIT, path = GT_STRLIST_INIT;
+		if (reaches(repo, parent, id, &seen, &path))
+			r = gt_error_set(GT_ECYCLE, "%s cannot be the parent of %s: it depends on it",
+					 parent, id);
+		gt_strlist_clear(&seen);
+		gt_strlist_clear(&path);
+		if (r < 0)
+			return r;
+	}
 	r = gt_entity_write_one(repo, &w);
 	if (changed)
 		*changed = w.changed;
@@ -716,7 +859,7 @@ int gt_bead_dep_add(gt_repo *repo, const char *id, const char *depends_on,
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", id);
 	if (!gt_bead_id_valid(depends_on))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", depends_on);
-	if (!type || !*type || strpbrk(type, " \t\n:"))
+	if (!gt_bead_dep_type_valid(type))
 		return gt_error_set(GT_EINVALID, "invalid dependency type '%s'", type ? type : "");
 	if (!strcmp(id, depends_on))
 		return gt_error_set(GT_EINVALID, "a bead cannot depend on itself");

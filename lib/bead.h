@@ -29,6 +29,8 @@ int gt_bead_status_valid(const char *status);
 int gt_bead_dep_blocks(const char *dep_type);
 /* Types that are not work and never ready (message, molecule, ...). */
 int gt_bead_type_is_work(const char *issue_type);
+/* A dependency type: 1-64 letters, digits, '-' or '_'. */
+int gt_bead_dep_type_valid(const char *type);
 /* A bead id: an entity id without '%'. */
 int gt_bead_id_valid(const char *id);
 
@@ -52,6 +54,14 @@ int gt_bead_validate(gt_repo *repo, const cJSON *fields, int partial);
  */
 int gt_bead_create(char **id_out, gt_repo *repo, const cJSON *fields,
 		   int allow_dangling);
+
+/*
+ * Create every bead of records (a JSON array of objects) in one
+ * transaction: all or none. Records may name each other (as parent or
+ * dependency) by given id. The new ids are appended to ids_out in order.
+ */
+int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records,
+			int allow_dangling);
 
 /*
  * Change a bead: set every member of set (null unsets it), add and

@@ -29,6 +29,15 @@ test_expect_success 'git gt <cmd> works through git-gt' '
 	test_grep "\"title\":\"dispatched\"" out
 '
 
+test_expect_success 'gt help <cmd> without installed pages shows the source page' '
+	MANPATH="$TRASH_DIRECTORY/none" gt help create >out &&
+	test_grep "^= gt-create(1)" out &&
+	test_expect_code 1 gt help nothing 2>err &&
+	test_grep "no manual page for gt-nothing; try .gt nothing -h." err &&
+	test_expect_code 129 gt help "../x" 2>err &&
+	test_grep "is not a gt command" err
+'
+
 test_expect_success 'an unknown command is a usage error' '
 	test_expect_code 129 gt frobnicate 2>err &&
 	test_grep "'\''frobnicate'\'' is not a gt command" err

@@ -113,10 +113,46 @@ test_expect_success 'invalid UTF-8 on --stdin: error, nothing created' '
 
 test_expect_success 'a --stdin record that is not an object or lacks a title' '
 	cd repo &&
-	echo "[1,2]" | test_expect_code 128 gt create --stdin 2>err &&
+	echo "[1,2]" | test_expect_code 3 gt create --stdin 2>err &&
 	test_grep "is not a JSON object" err &&
 	echo "{\"priority\":1}" | test_expect_code 3 gt create --stdin 2>err &&
 	test_grep "title must be a non-empty string" err
+'
+
+test_expect_success '--stdin is all or nothing: a taken id fails the whole batch' '
+	cd repo &&
+	git for-each-ref >before &&
+	printf "%s\n" "{\"title\":\"one\"}" "{\"title\":\"two\",\"id\":\"ab-custom\"}" >in &&
+	test_expect_code 4 gt create --stdin <in 2>err &&
+	test_grep "bead ab-custom already exists" err &&
+	git for-each-ref >after &&
+	test_cmp before after
+'
+
+test_expect_success '--stdin records may name each other; the same id twice is refused' '
+	cd repo &&
+	printf "%s\n" "{\"id\":\"ab-epic\",\"title\":\"epic\"}" \
+		"{\"title\":\"kid\",\"parent\":\"ab-epic\"}" \
+		"{\"title\":\"kid2\",\"parent\":\"ab-epic\",\"dependencies\":[{\"depends_on_id\":\"ab-epic.1\",\"type\":\"blocks\"}]}" >in &&
+	gt create --stdin <in >ids &&
+	printf "ab-epic\nab-epic.1\nab-epic.2\n" >expect &&
+	test_cmp expect ids &&
+	printf "%s\n" "{\"id\":\"ab-twin\",\"title\":\"a\"}" "{\"id\":\"ab-twin\",\"title\":\"b\"}" >in &&
+	test_expect_code 3 gt create --stdin <in 2>err &&
+	test_grep "id ab-twin is given twice" err
+'
+
+test_expect_success 'a new bead created closed gets closed_at' '
+	cd repo &&
+	echo "{\"title\":\"done already\",\"status\":\"closed\"}" | gt create --stdin >id5 &&
+	gt show --json "$(cat id5)" | jq -r "has(\"closed_at\")" >out &&
+	echo true >expect && test_cmp expect out
+'
+
+test_expect_success 'a dependency type with odd characters is refused' '
+	cd repo &&
+	test_expect_code 3 gt create t --deps "a b:ab-custom" 2>err &&
+	test_grep "invalid dependency type .a b." err
 '
 
 test_expect_success 'invalid UTF-8 and newlines in a title from the command line' '

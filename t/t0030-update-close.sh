@@ -90,6 +90,40 @@ test_expect_success 'update errors' '
 	test_cmp before after
 '
 
+test_expect_success 'changing the parent moves the parent-child dependency' '
+	cd repo &&
+	gt create --id gt-p1 "P1" >/dev/null && gt create --id gt-p2 "P2" >/dev/null &&
+	gt update gt-a --parent gt-p1 &&
+	gt dep list --type parent-child gt-a >out &&
+	echo "parent-child gt-p1" >expect && test_cmp expect out &&
+	gt update gt-a --parent gt-p2 &&
+	gt dep list --type parent-child gt-a >out &&
+	echo "parent-child gt-p2" >expect && test_cmp expect out &&
+	gt update gt-a --parent "" &&
+	gt dep list --type parent-child gt-a >out &&
+	test_must_be_empty out &&
+	field gt-a "has(\"parent\")" >out && echo false >expect && test_cmp expect out
+'
+
+test_expect_success 'parent errors: unknown, itself, a cycle; dependencies and comments via their commands' '
+	cd repo &&
+	git for-each-ref >before &&
+	test_expect_code 2 gt update gt-a --parent gt-zz 2>err &&
+	test_grep "no such bead: gt-zz (parent)" err &&
+	test_expect_code 3 gt update gt-a --parent gt-a 2>err &&
+	test_grep "a bead cannot be its own parent" err &&
+	gt dep add gt-p1 gt-a &&
+	git for-each-ref >before &&
+	test_expect_code 4 gt update gt-a --parent gt-p1 2>err &&
+	test_grep "gt-p1 cannot be the parent of gt-a: it depends on it" err &&
+	test_expect_code 3 gt update gt-a --set-json "dependencies=[]" 2>err &&
+	test_grep "dependencies change with .gt dep add." err &&
+	test_expect_code 3 gt update gt-a --set-json "comments=[]" 2>err &&
+	test_grep "comments are added with .gt comment." err &&
+	git for-each-ref >after &&
+	test_cmp before after
+'
+
 test_expect_success 'close sets status, closed_at and the reason' '
 	cd repo &&
 	GT_TEST_NOW=1767225600 gt close gt-b -r "done and dusted" >out &&
