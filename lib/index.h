@@ -193,7 +193,8 @@ typedef struct gt_index_sort {
 int gt_index_sort_parse(gt_index_sort *out, const char *spec);
 
 /*
- * Sort v[0..n) by s; ties are broken by id, ascending. Absent values
+ * Sort v[0..n), entries of one index, by s; ties are broken by id,
+ * ascending (that is, by their place in the index). Absent values
  * (priority, times, title, status) sort after present ones when
  * ascending.
  */

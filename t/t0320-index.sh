@@ -225,7 +225,7 @@ test_expect_success 'symbolic refs and lock files are not beads' '
 	rm .git/refs/gastown/beads/gt-sym .git/refs/gastown/beads/gt-new.lock
 '
 
-test_expect_success 'a packed-refs file without the sorted trait goes through libgit2' '
+test_expect_success 'packed-refs with bead refs out of order goes through libgit2' '
 	cd repo &&
 	git pack-refs --all &&
 	gt list --all --json >expect &&
@@ -233,12 +233,48 @@ test_expect_success 'a packed-refs file without the sorted trait goes through li
 	test_when_finished "cp packed.saved .git/packed-refs" &&
 	{
 		echo "# pack-refs with: peeled" &&
-		grep -v "^#" packed.saved | sort -r
+		grep -v "^#" packed.saved | sort -r -k 2
 	} >.git/packed-refs &&
 	gt list --all --json >actual &&
 	test_cmp expect actual &&
 	"$TI" stats >full &&
 	test_grep "fast=0" full
+'
+
+test_expect_success 'packed-refs out of the order it claims goes through libgit2' '
+	cd repo &&
+	git pack-refs --all &&
+	gt list --all --json >expect &&
+	cp .git/packed-refs packed.saved &&
+	test_when_finished "cp packed.saved .git/packed-refs" &&
+	{
+		head -n 1 packed.saved &&
+		grep -v "^#" packed.saved | sort -r -k 2
+	} >.git/packed-refs &&
+	test_grep "sorted" .git/packed-refs &&
+	gt list --all --json >actual &&
+	test_cmp expect actual &&
+	"$TI" stats >full &&
+	test_grep "fast=0" full &&
+	"$TI" refs >fast &&
+	"$TI" refs --libgit2 >slow &&
+	test_cmp slow fast
+'
+
+test_expect_success 'packed-refs without the sorted trait but in order is read directly' '
+	cd repo &&
+	git pack-refs --all &&
+	gt list --all --json >expect &&
+	cp .git/packed-refs packed.saved &&
+	test_when_finished "cp packed.saved .git/packed-refs" &&
+	{
+		echo "# pack-refs with: peeled" &&
+		grep -v "^#" packed.saved
+	} >.git/packed-refs &&
+	gt list --all --json >actual &&
+	test_cmp expect actual &&
+	"$TI" stats >full &&
+	test_grep "fast=1" full
 '
 
 test_expect_success 'packed-refs with peeled tags and other refs around the beads' '
