@@ -339,18 +339,33 @@ void gt_format_porcelain(gt_strbuf *out, const gt_format_item *it)
 	const char *status = item_str(it, A_STATUS), *title = item_str(it, A_TITLE);
 	const char *assignee = item_str(it, A_ASSIGNEE);
 	int prio = item_priority(it);
+	char p[] = " [P-] [";
 
+	/* built piece by piece: this runs once per line of long listings */
 	gt_strbuf_adds(out, id ? id : "-");
-	if (prio >= 0)
-		gt_strbuf_addf(out, " [P%d]", prio);
+	if (prio >= 0 && prio <= 9)
+		p[3] = (char)('0' + prio);
+	if (prio > 9)
+		gt_strbuf_addf(out, " [P%d] [", prio);
 	else
-		gt_strbuf_adds(out, " [P-]");
-	gt_strbuf_addf(out, " [%s] %s", type ? type : "task", status ? status : "-");
-	if (assignee && *assignee)
-		gt_strbuf_addf(out, " @%s", assignee);
-	gt_strbuf_adds(out, " - ");
-	for (const char *t = title ? title : ""; *t; t++)
-		gt_strbuf_addch(out, *t == '\n' || *t == '\r' ? ' ' : *t);
+		gt_strbuf_add(out, p, sizeof(p) - 1);
+	gt_strbuf_adds(out, type ? type : "task");
+	gt_strbuf_add(out, "] ", 2);
+	gt_strbuf_adds(out, status ? status : "-");
+	if (assignee && *assignee) {
+		gt_strbuf_add(out, " @", 2);
+		gt_strbuf_adds(out, assignee);
+	}
+	gt_strbuf_add(out, " - ", 3);
+	for (const char *t = title ? title : ""; *t;) {
+		size_t n = strcspn(t, "\r\n");
+		gt_strbuf_add(out, t, n);
+		t += n;
+		if (*t) {
+			gt_strbuf_addch(out, ' ');
+			t++;
+		}
+	}
 }
 
 int gt_format_output_init(gt_format_output *o, int json, const char *format,

@@ -11,20 +11,62 @@ enum { NOT_BLOCKED = 0, BLOCKED_DIRECT = 1, BLOCKED_PARENT = 2 };
 struct gt_ready {
 	const gt_index *ix;
 	unsigned char *state;      /* per entry */
+	uint32_t *slots;           /* ids -> entry + 1 (0: empty), open addressing */
+	size_t mask;
 };
 
-/* The live, not closed entry with this id, or NULL. */
-static const gt_index_entry *open_target(const gt_index *ix, const char *id)
+static uint32_t hash_id(const char *s)
 {
-	const gt_index_entry *t = gt_index_find(ix, id);
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * Dependencies are resolved through a hash of the ids: tens of thousands
+ * of binary searches over an index of 100k beads cost more than the
+ * whole listing.
+ */
+static void build_hash(gt_ready *r, size_t n)
+{
+	size_t size = 16;
+	while (size < 2 * n)
+		size *= 2;
+	r->mask = size - 1;
+	r->slots = gt_xcalloc(size, sizeof(*r->slots));
+	for (size_t i = 0; i < n; i++) {
+		size_t h = hash_id(gt_index_at(r->ix, i)->id) & r->mask;
+		while (r->slots[h])
+			h = (h + 1) & r->mask;
+		r->slots[h] = (uint32_t)i + 1;
+	}
+}
+
+/* The entry with this id, or NULL. */
+static const gt_index_entry *find(const gt_ready *r, const char *id)
+{
+	size_t h = hash_id(id) & r->mask;
+	for (uint32_t v; (v = r->slots[h]); h = (h + 1) & r->mask) {
+		const gt_index_entry *e = gt_index_at(r->ix, v - 1);
+		if (!strcmp(e->id, id))
+			return e;
+	}
+	return NULL;
+}
+
+/* The live, not closed entry with this id, or NULL. */
+static const gt_index_entry *open_target(const gt_ready *r, const char *id)
+{
+	const gt_index_entry *t = find(r, id);
 	return t && !gt_index_entry_is_closed(t) ? t : NULL;
 }
 
-static int directly_blocked(const gt_index *ix, const gt_index_entry *e)
+static int directly_blocked(const gt_ready *r, const gt_index_entry *e)
 {
 	for (size_t k = 0; k < e->ndeps; k++)
 		if (gt_bead_dep_blocks(e->deps[k].type) &&
-		    open_target(ix, e->deps[k].depends_on_id))
+		    open_target(r, e->deps[k].depends_on_id))
 			return 1;
 	return 0;
 }
@@ -38,12 +80,12 @@ static int is_parent_child(const gt_index_dep *d)
  * Call fn for every distinct parent of e that exists: the "parent"
  * member first, then parent-child dependency targets.
  */
-static void foreach_parent(const gt_index *ix, const gt_index_entry *e,
+static void foreach_parent(const gt_ready *r, const gt_index_entry *e,
 			   void (*fn)(size_t parent, void *payload), void *payload)
 {
 	const gt_index_entry *p;
-	if (e->parent && (p = gt_index_find(ix, e->parent)))
-		fn(gt_index_pos(ix, p), payload);
+	if (e->parent && (p = find(r, e->parent)))
+		fn(gt_index_pos(r->ix, p), payload);
 	for (size_t k = 0; k < e->ndeps; k++) {
 		const char *id = e->deps[k].depends_on_id;
 		int seen = 0;
@@ -54,8 +96,8 @@ static void foreach_parent(const gt_index *ix, const gt_index_entry *e,
 		for (size_t m = 0; m < k && !seen; m++)
 			seen = is_parent_child(&e->deps[m]) &&
 			       !strcmp(e->deps[m].depends_on_id, id);
-		if (!seen && (p = gt_index_find(ix, id)))
-			fn(gt_index_pos(ix, p), payload);
+		if (!seen && (p = find(r, id)))
+			fn(gt_index_pos(r->ix, p), payload);
 	}
 }
 
@@ -88,12 +130,13 @@ int gt_ready_compute(gt_ready **out, const gt_index *ix)
 
 	r->ix = ix;
 	r->state = gt_xcalloc(n ? n : 1, 1);
+	build_hash(r, n);
 	queue = gt_xmalloc((n ? n : 1) * sizeof(*queue));
 
 	/* direct blocking */
 	for (size_t i = 0; i < n; i++) {
 		const gt_index_entry *e = gt_index_at(ix, i);
-		if (!gt_index_entry_is_closed(e) && directly_blocked(ix, e)) {
+		if (!gt_index_entry_is_closed(e) && directly_blocked(r, e)) {
 			r->state[i] = BLOCKED_DIRECT;
 			queue[tail++] = (uint32_t)i;
 		}
@@ -104,14 +147,14 @@ int gt_ready_compute(gt_ready **out, const gt_index *ix)
 	/* parent -> children edges: count them, then fill them in */
 	g.start = gt_xcalloc(n + 1, sizeof(*g.start));
 	for (g.cur = 0; g.cur < n; g.cur++)
-		foreach_parent(ix, gt_index_at(ix, g.cur), count_edge, &g);
+		foreach_parent(r, gt_index_at(ix, g.cur), count_edge, &g);
 	for (size_t i = 1; i <= n; i++)
 		g.start[i] += g.start[i - 1];
 	g.child = gt_xmalloc((g.start[n] ? g.start[n] : 1) * sizeof(*g.child));
 	g.pos = gt_xmalloc((n + 1) * sizeof(*g.pos));
 	memcpy(g.pos, g.start, (n + 1) * sizeof(*g.pos));
 	for (g.cur = 0; g.cur < n; g.cur++)
-		foreach_parent(ix, gt_index_at(ix, g.cur), fill_edge, &g);
+		foreach_parent(r, gt_index_at(ix, g.cur), fill_edge, &g);
 
 	/* pass blocking down, breadth first; each bead enters the queue once */
 	while (head < tail) {
@@ -138,6 +181,7 @@ void gt_ready_free(gt_ready *r)
 	if (!r)
 		return;
 	free(r->state);
+	free(r->slots);
 	free(r);
 }
 
@@ -185,9 +229,9 @@ void gt_ready_get_blockers(gt_ready_blockers *out, const gt_ready *r, size_t i)
 		return;
 	for (size_t k = 0; k < e->ndeps; k++)
 		if (gt_bead_dep_blocks(e->deps[k].type) &&
-		    (t = open_target(r->ix, e->deps[k].depends_on_id)))
+		    (t = open_target(r, e->deps[k].depends_on_id)))
 			push_unique(&out->ids, &out->nids, t->id);
-	foreach_parent(r->ix, e, add_blocked_parent, &pp);
+	foreach_parent(r, e, add_blocked_parent, &pp);
 }
 
 void gt_ready_blockers_clear(gt_ready_blockers *b)

@@ -4,6 +4,11 @@ test_description='gt ready and gt blocked: the readiness rules'
 
 T0=1767225600 # 2026-01-01T00:00:00Z
 
+# One clock for every command: beads made in a row have the same
+# creation time, so that ready lists them by priority, then by id.
+GT_TEST_NOW=$T0
+export GT_TEST_NOW
+
 at() {
 	t=$1 && shift &&
 	GT_TEST_NOW=$((T0 + t)) "$@"
