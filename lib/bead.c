@@ -54,6 +54,22 @@ int gt_bead_dep_type_valid(const char *type)
 	return 1;
 }
 
+int gt_bead_dep_target_valid(const char *target)
+{
+	const char *p, *colon;
+	if (strncmp(target, "external:", 9))
+		return gt_bead_id_valid(target);
+	p = target + 9;
+	colon = strchr(p, ':');
+	if (!colon || colon == p)
+		return 0;
+	for (; p < colon; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return 0;
+	return gt_bead_id_valid(colon + 1);
+}
+
 int gt_bead_id_valid(const char *id)
 {
 	return gt_entity_id_valid(id) && !strchr(id, '%');
@@ -110,7 +126,7 @@ static int validate_dependency(const cJSON *d)
 	if (!cJSON_IsObject(d) || !target || !type || !*type)
 		return gt_error_set(GT_EINVALID,
 				    "a dependency needs depends_on_id and type");
-	if (!gt_bead_id_valid(target))
+	if (!gt_bead_dep_target_valid(target))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s' in dependency", target);
 	if (!gt_bead_dep_type_valid(type))
 		return gt_error_set(GT_EINVALID, "invalid dependency type '%s'", type);
@@ -365,7 +381,7 @@ static int check_targets(gt_repo *repo, const cJSON *fields, const gt_strlist *b
 		return gt_error_set(GT_ENOTFOUND, "no such bead: %s (parent)", parent);
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(fields, "dependencies")) {
 		const char *t = gt_json_str(d, "depends_on_id");
-		if (!known(repo, t, batch, batch->nr))
+		if (strncmp(t, "external:", 9) && !known(repo, t, batch, batch->nr))
 			return gt_error_set(GT_ENOTFOUND, "no such bead: %s (dependency)", t);
 	}
 	return 0;

@@ -31,6 +31,11 @@ int gt_bead_dep_blocks(const char *dep_type);
 int gt_bead_type_is_work(const char *issue_type);
 /* A dependency type: 1-64 letters, digits, '-' or '_'. */
 int gt_bead_dep_type_valid(const char *type);
+/*
+ * A dependency target: a bead id, or beads' cross-project link
+ * "external:<project>:<id>" (never in this ledger, so it never blocks).
+ */
+int gt_bead_dep_target_valid(const char *target);
 /* A bead id: an entity id without '%'. */
 int gt_bead_id_valid(const char *id);
 

@@ -189,70 +189,6 @@ static int parse_line(cJSON **out, const char *s, size_t n, const char *what)
 	return 0;
 }
 
-static int is_external(const char *target)
-{
-	return target && !strncmp(target, "external:", 9);
-}
-
-/* beads' cross-project link "external:<project>:<id>" */
-static int external_valid(const char *target)
-{
-	const char *p = target + 9, *colon = strchr(p, ':');
-	if (!colon || colon == p)
-		return 0;
-	for (; p < colon; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-			return 0;
-	return gt_bead_id_valid(colon + 1);
-}
-
-/*
- * gt_bead_validate(), except that external dependencies are checked
- * here: the validator sees a view of obj (references, no copies)
- * without them.
- */
-static int validate_bead(gt_repo *repo, cJSON *obj)
-{
-	cJSON *deps = cJSON_GetObjectItemCaseSensitive(obj, "dependencies");
-	cJSON *view = NULL, *d;
-	int external = 0, r = 0;
-
-	if (cJSON_IsArray(deps))
-		cJSON_ArrayForEach(d, deps)
-			external |= is_external(gt_json_str(d, "depends_on_id"));
-	if (!external)
-		return gt_bead_validate(repo, obj, 0);
-	view = cJSON_CreateObject();
-	for (cJSON *m = obj->child; m; m = m->next) {
-		if (m != deps) {
-			cJSON_AddItemReferenceToObject(view, m->string, m);
-			continue;
-		}
-		cJSON *kept = cJSON_CreateArray();
-		cJSON_AddItemToObject(view, m->string, kept);
-		cJSON_ArrayForEach(d, deps) {
-			const char *target = gt_json_str(d, "depends_on_id");
-			const char *type = gt_json_str(d, "type");
-			if (!is_external(target)) {
-				cJSON_AddItemReferenceToArray(kept, d);
-			} else if (!external_valid(target) || !type || !*type) {
-				gt_strbuf sb = GT_STRBUF_INIT;
-				add_printable(&sb, target);
-				r = gt_error_set(GT_EINVALID,
-						 "invalid external dependency '%s' (external:<project>:<id>, with a type)",
-						 sb.buf);
-				gt_strbuf_release(&sb);
-				goto out;
-			}
-		}
-	}
-	r = gt_bead_validate(repo, view, 0);
-out:
-	cJSON_Delete(view);
-	return r;
-}
-
 /* Check one line and record it as an item. */
 static int scan_line(struct item *it, gt_repo *repo, const char *s, size_t n,
 		     const char *what)
@@ -272,7 +208,7 @@ static int scan_line(struct item *it, gt_repo *repo, const char *s, size_t n,
 	} else if (!gt_bead_id_valid(id->valuestring)) {
 		add_printable(&sb, id->valuestring);
 		r = gt_error_set(GT_EINVALID, "invalid bead id '%s' in %s", sb.buf, what);
-	} else if ((r = validate_bead(repo, obj)) < 0) {
+	} else if ((r = gt_bead_validate(repo, obj, 0)) < 0) {
 		r = gt_error_set(GT_EINVALID, "invalid bead in %s: %s", what, gt_error_last());
 	} else {
 		it->id = gt_xstrdup(id->valuestring);

@@ -317,7 +317,7 @@ test_expect_success 'what the bead validator refuses, with the line' '
 	printf "{\"id\":\"gt-e1\",\"title\":\"\"}\n" >bad &&
 	check_refused 3 "invalid bead in bad line 1: title must be a non-empty string" bad &&
 	printf "{\"id\":\"gt-e1\",\"title\":\"t\",\"dependencies\":[{\"depends_on_id\":\"external:x\",\"type\":\"blocks\"}]}\n" >bad &&
-	check_refused 3 "invalid bead in bad line 1: invalid external dependency '\''external:x'\'' (external:<project>:<id>, with a type)" bad
+	check_refused 3 "invalid bead in bad line 1: invalid bead id '\''external:x'\'' in dependency" bad
 '
 
 test_expect_success 'dangling and external dependencies are accepted' '
