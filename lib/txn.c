@@ -128,6 +128,9 @@ int gt_txn_commit(gt_repo *repo, const gt_ref_update *updates_in, size_t n)
 	}
 	if ((r = write_journal(&journal, repo, u, n)) < 0)
 		goto out;
+	/* test hook (t0700): die as if killed, journal written, refs locked */
+	if (getenv("GT_TEST_CRASH_AFTER_JOURNAL"))
+		_exit(137);
 	if ((r = git_transaction_commit(tx)) < 0) {
 		r = gt_error_git(r, "cannot commit the ref transaction");
 		/* leave the journal: the refs it names may be half moved */
