@@ -7,10 +7,42 @@
 #include <string.h>
 
 enum { NOT_BLOCKED = 0, BLOCKED_DIRECT = 1, BLOCKED_PARENT = 2 };
+#define BLOCKED_MASK 3
+#define READY 4        /* in state[], with the blocking bits */
+
+/*
+ * Answers of a string predicate for the few distinct values a ledger
+ * holds (issue types, dependency types): one strcmp per bead instead of
+ * one per value the predicate knows. Falls back to the predicate when
+ * full.
+ */
+struct memo {
+	const char *key[8];
+	int val[8];
+	int n;
+	int (*fn)(const char *);
+};
+
+static int memo_get(struct memo *m, const char *s)
+{
+	int v;
+	if (!s)
+		return m->fn(s);
+	for (int i = 0; i < m->n; i++)
+		if (!strcmp(m->key[i], s))
+			return m->val[i];
+	v = m->fn(s);
+	if (m->n < 8) {
+		m->key[m->n] = s; /* strings of the index: they outlive the memo */
+		m->val[m->n++] = v;
+	}
+	return v;
+}
 
 struct gt_ready {
 	const gt_index *ix;
-	unsigned char *state;      /* per entry */
+	unsigned char *state;      /* per entry: blocking bits, READY */
+	struct memo blocks;        /* gt_bead_dep_blocks */
 	uint32_t *slots;           /* ids -> entry + 1 (0: empty), open addressing */
 	size_t mask;
 };
@@ -62,10 +94,10 @@ static const gt_index_entry *open_target(const gt_ready *r, const char *id)
 	return t && !gt_index_entry_is_closed(t) ? t : NULL;
 }
 
-static int directly_blocked(const gt_ready *r, const gt_index_entry *e)
+static int directly_blocked(gt_ready *r, const gt_index_entry *e)
 {
 	for (size_t k = 0; k < e->ndeps; k++)
-		if (gt_bead_dep_blocks(e->deps[k].type) &&
+		if (e->deps[k].type && memo_get(&r->blocks, e->deps[k].type) &&
 		    open_target(r, e->deps[k].depends_on_id))
 			return 1;
 	return 0;
@@ -101,76 +133,89 @@ static void foreach_parent(const gt_ready *r, const gt_index_entry *e,
 	}
 }
 
-/* Children lists, compressed: the children of p are child[start[p] .. start[p + 1]). */
+/* A parent -> child edge, collected before being sorted into lists. */
 struct edges {
-	uint32_t *start;    /* n + 1 */
-	uint32_t *pos;      /* while filling: the next free slot of each parent */
-	uint32_t *child;
-	size_t cur;         /* the child whose parents are being visited */
+	uint32_t (*pair)[2];   /* (parent, child) */
+	size_t n, alloc;
+	size_t cur;            /* the child whose parents are being visited */
 };
 
-static void count_edge(size_t parent, void *payload)
+static void add_edge(size_t parent, void *payload)
 {
 	struct edges *g = payload;
-	g->start[parent + 1]++;
-}
-
-static void fill_edge(size_t parent, void *payload)
-{
-	struct edges *g = payload;
-	g->child[g->pos[parent]++] = (uint32_t)g->cur;
+	if (g->n == g->alloc) {
+		g->alloc = g->alloc ? g->alloc * 2 : 256;
+		g->pair = gt_xrealloc(g->pair, g->alloc * sizeof(*g->pair));
+	}
+	g->pair[g->n][0] = (uint32_t)parent;
+	g->pair[g->n][1] = (uint32_t)g->cur;
+	g->n++;
 }
 
 int gt_ready_compute(gt_ready **out, const gt_index *ix)
 {
 	size_t n = gt_index_count(ix), head = 0, tail = 0;
 	gt_ready *r = gt_xcalloc(1, sizeof(*r));
-	struct edges g = { NULL, NULL, NULL, 0 };
-	uint32_t *queue = NULL;
+	struct edges g = { NULL, 0, 0, 0 };
+	struct memo work = { { NULL }, { 0 }, 0, gt_bead_type_is_work };
+	uint32_t *queue = NULL, *start = NULL, *child = NULL;
 
 	r->ix = ix;
+	r->blocks.fn = gt_bead_dep_blocks;
 	r->state = gt_xcalloc(n ? n : 1, 1);
 	build_hash(r, n);
 	queue = gt_xmalloc((n ? n : 1) * sizeof(*queue));
 
-	/* direct blocking */
+	/* direct blocking; the parent -> child edges on the way */
 	for (size_t i = 0; i < n; i++) {
 		const gt_index_entry *e = gt_index_at(ix, i);
 		if (!gt_index_entry_is_closed(e) && directly_blocked(r, e)) {
 			r->state[i] = BLOCKED_DIRECT;
 			queue[tail++] = (uint32_t)i;
 		}
-	}
-	if (!tail)
-		goto done;
-
-	/* parent -> children edges: count them, then fill them in */
-	g.start = gt_xcalloc(n + 1, sizeof(*g.start));
-	for (g.cur = 0; g.cur < n; g.cur++)
-		foreach_parent(r, gt_index_at(ix, g.cur), count_edge, &g);
-	for (size_t i = 1; i <= n; i++)
-		g.start[i] += g.start[i - 1];
-	g.child = gt_xmalloc((g.start[n] ? g.start[n] : 1) * sizeof(*g.child));
-	g.pos = gt_xmalloc((n + 1) * sizeof(*g.pos));
-	memcpy(g.pos, g.start, (n + 1) * sizeof(*g.pos));
-	for (g.cur = 0; g.cur < n; g.cur++)
-		foreach_parent(r, gt_index_at(ix, g.cur), fill_edge, &g);
-
-	/* pass blocking down, breadth first; each bead enters the queue once */
-	while (head < tail) {
-		uint32_t p = queue[head++];
-		for (uint32_t k = g.start[p]; k < g.start[p + 1]; k++) {
-			uint32_t c = g.child[k];
-			if (r->state[c] || gt_index_entry_is_closed(gt_index_at(ix, c)))
-				continue;
-			r->state[c] = BLOCKED_PARENT;
-			queue[tail++] = c;
+		if (e->parent || e->ndeps) {
+			g.cur = i;
+			foreach_parent(r, e, add_edge, &g);
 		}
 	}
-done:
-	free(g.start);
-	free(g.pos);
-	free(g.child);
+
+	if (tail) {
+		/* children lists: the children of p are child[start[p] .. start[p + 1]) */
+		start = gt_xcalloc(n + 1, sizeof(*start));
+		child = gt_xmalloc((g.n ? g.n : 1) * sizeof(*child));
+		for (size_t k = 0; k < g.n; k++)
+			start[g.pair[k][0] + 1]++;
+		for (size_t i = 1; i <= n; i++)
+			start[i] += start[i - 1];
+		for (size_t k = 0; k < g.n; k++)
+			child[start[g.pair[k][0]]++] = g.pair[k][1];
+		for (size_t i = n; i > 0; i--) /* each start moved to the next: undo */
+			start[i] = start[i - 1];
+		start[0] = 0;
+
+		/* pass blocking down, breadth first; each bead enters the queue once */
+		while (head < tail) {
+			uint32_t p = queue[head++];
+			for (uint32_t k = start[p]; k < start[p + 1]; k++) {
+				uint32_t c = child[k];
+				if (r->state[c] || gt_index_entry_is_closed(gt_index_at(ix, c)))
+					continue;
+				r->state[c] = BLOCKED_PARENT;
+				queue[tail++] = c;
+			}
+		}
+	}
+
+	/* ready: open, work, not blocked */
+	for (size_t i = 0; i < n; i++) {
+		const gt_index_entry *e = gt_index_at(ix, i);
+		if (!r->state[i] && e->status && !strcmp(e->status, "open") &&
+		    memo_get(&work, e->issue_type))
+			r->state[i] = READY;
+	}
+	free(g.pair);
+	free(start);
+	free(child);
 	free(queue);
 	*out = r;
 	return 0;
@@ -187,14 +232,12 @@ void gt_ready_free(gt_ready *r)
 
 int gt_ready_is_blocked(const gt_ready *r, size_t i)
 {
-	return r->state[i] != NOT_BLOCKED;
+	return (r->state[i] & BLOCKED_MASK) != NOT_BLOCKED;
 }
 
 int gt_ready_is_ready(const gt_ready *r, size_t i)
 {
-	const gt_index_entry *e = gt_index_at(r->ix, i);
-	return r->state[i] == NOT_BLOCKED && e->status && !strcmp(e->status, "open") &&
-	       gt_bead_type_is_work(e->issue_type);
+	return (r->state[i] & READY) != 0;
 }
 
 static void push_unique(const char ***v, size_t *n, const char *id)
@@ -214,7 +257,7 @@ struct parents_payload {
 static void add_blocked_parent(size_t parent, void *payload)
 {
 	struct parents_payload *pp = payload;
-	if (pp->r->state[parent] != NOT_BLOCKED)
+	if (gt_ready_is_blocked(pp->r, parent))
 		push_unique(&pp->out->parents, &pp->out->nparents,
 			    gt_index_at(pp->r->ix, parent)->id);
 }
@@ -225,7 +268,7 @@ void gt_ready_get_blockers(gt_ready_blockers *out, const gt_ready *r, size_t i)
 	struct parents_payload pp = { r, out };
 
 	memset(out, 0, sizeof(*out));
-	if (r->state[i] == NOT_BLOCKED)
+	if (!gt_ready_is_blocked(r, i))
 		return;
 	for (size_t k = 0; k < e->ndeps; k++)
 		if (gt_bead_dep_blocks(e->deps[k].type) &&
