@@ -1465,14 +1465,64 @@ struct sort_key {
 	const gt_index_entry *e;
 };
 
-static int cmp_sort_keys(const void *x, const void *y)
+static int key_less(const struct sort_key *p, const struct sort_key *q)
 {
-	const struct sort_key *p = x, *q = y;
 	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
+		return p->a < q->a;
 	if (p->b != q->b)
-		return p->b < q->b ? -1 : 1;
-	return p->e < q->e ? -1 : p->e > q->e; /* id order */
+		return p->b < q->b;
+	return p->e < q->e; /* id order */
+}
+
+static void key_swap(struct sort_key *p, struct sort_key *q)
+{
+	struct sort_key t = *p;
+	*p = *q;
+	*q = t;
+}
+
+/*
+ * Sort keys in place (quicksort, median of three, insertion sort for
+ * short runs, recursion on the smaller side only): qsort's merge sort
+ * would allocate a second array as large, and fresh memory is what costs.
+ * The keys are all distinct (they end with the entry), so the order is
+ * fully determined.
+ */
+static void sort_keys(struct sort_key *k, size_t n)
+{
+	while (n > 16) {
+		size_t mid = n / 2, i, j;
+		if (key_less(&k[mid], &k[0]))
+			key_swap(&k[mid], &k[0]);
+		if (key_less(&k[n - 1], &k[0]))
+			key_swap(&k[n - 1], &k[0]);
+		if (key_less(&k[n - 1], &k[mid]))
+			key_swap(&k[n - 1], &k[mid]);
+		key_swap(&k[mid], &k[n - 2]); /* the pivot, out of the way */
+		struct sort_key *pivot = &k[n - 2];
+		for (i = 0, j = n - 2;;) {
+			while (key_less(&k[++i], pivot))
+				;
+			while (j > 0 && key_less(pivot, &k[--j]))
+				;
+			if (i >= j)
+				break;
+			key_swap(&k[i], &k[j]);
+		}
+		key_swap(&k[i], &k[n - 2]);
+		/* k[0..i) < pivot = k[i] < k(i..n) */
+		if (i < n - i - 1) {
+			sort_keys(k, i);
+			k += i + 1;
+			n -= i + 1;
+		} else {
+			sort_keys(k + i + 1, n - i - 1);
+			n = i;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && key_less(&k[j], &k[j - 1]); j--)
+			key_swap(&k[j], &k[j - 1]);
 }
 
 /* A signed time as an unsigned key of the same order. */
@@ -1485,6 +1535,7 @@ void gt_index_sort_entries(const gt_index_entry **v, size_t n,
 			   const gt_index_sort *s)
 {
 	gt_index_sort copy = *s;
+	struct block kb;
 	struct sort_key *k;
 
 	if (s->key == GT_SORT_ID && !s->descending) {
@@ -1499,7 +1550,7 @@ void gt_index_sort_entries(const gt_index_entry **v, size_t n,
 		qsort_r(v, n, sizeof(*v), cmp_entries, &copy);
 		return;
 	}
-	k = gt_xmalloc((n ? n : 1) * sizeof(*k));
+	k = block_alloc(&kb, n * sizeof(*k));
 	for (size_t i = 0; i < n; i++) {
 		const gt_index_entry *e = v[i];
 		switch (s->key) {
@@ -1526,10 +1577,10 @@ void gt_index_sort_entries(const gt_index_entry **v, size_t n,
 		}
 		k[i].e = e;
 	}
-	qsort(k, n, sizeof(*k), cmp_sort_keys);
+	sort_keys(k, n);
 	for (size_t i = 0; i < n; i++)
 		v[i] = k[i].e;
-	free(k);
+	block_free(&kb);
 }
 
 size_t gt_index_select(const gt_index_entry ***out, const gt_index *ix,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum { NOT_BLOCKED = 0, BLOCKED_DIRECT = 1, BLOCKED_PARENT = 2 };
 #define BLOCKED_MASK 3
@@ -45,6 +46,7 @@ struct gt_ready {
 	struct memo blocks;        /* gt_bead_dep_blocks */
 	uint32_t *slots;           /* ids -> entry + 1 (0: empty), open addressing */
 	size_t mask;
+	int slots_mapped;          /* slots were mmap()ed (else calloc()ed) */
 };
 
 static uint32_t hash_id(const char *s)
@@ -66,7 +68,15 @@ static void build_hash(gt_ready *r, size_t n)
 	while (size < 2 * n)
 		size *= 2;
 	r->mask = size - 1;
-	r->slots = gt_xcalloc(size, sizeof(*r->slots));
+	/*
+	 * Mapped and populated in one call: touching a megabyte of fresh pages
+	 * one fault at a time cost more than filling it (virtual machines).
+	 */
+	r->slots = mmap(NULL, size * sizeof(*r->slots), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	r->slots_mapped = r->slots != MAP_FAILED;
+	if (!r->slots_mapped)
+		r->slots = gt_xcalloc(size, sizeof(*r->slots));
 	for (size_t i = 0; i < n; i++) {
 		size_t h = hash_id(gt_index_at(r->ix, i)->id) & r->mask;
 		while (r->slots[h])
@@ -226,7 +236,10 @@ void gt_ready_free(gt_ready *r)
 	if (!r)
 		return;
 	free(r->state);
-	free(r->slots);
+	if (r->slots_mapped)
+		munmap(r->slots, (r->mask + 1) * sizeof(*r->slots));
+	else
+		free(r->slots);
 	free(r);
 }
 
