@@ -373,16 +373,34 @@ static int known(gt_repo *repo, const char *id, const gt_strlist *batch, size_t 
 	return bead_exists(repo, id);
 }
 
+/* A target outside the batch must be a readable bead, not just a ref. */
+static int check_target(gt_repo *repo, const char *id, const gt_strlist *batch,
+			const char *what)
+{
+	cJSON *b = NULL;
+	int r;
+	for (size_t i = 0; i < batch->nr; i++)
+		if (!strcmp(batch->items[i], id))
+			return 0;
+	r = gt_bead_read(&b, repo, id);
+	cJSON_Delete(b);
+	if (r == GT_ENOTFOUND)
+		return gt_error_set(GT_ENOTFOUND, "no such bead: %s (%s)", id, what);
+	return r;
+}
+
 static int check_targets(gt_repo *repo, const cJSON *fields, const gt_strlist *batch)
 {
 	const char *parent = gt_json_str(fields, "parent");
 	const cJSON *d;
-	if (parent && !known(repo, parent, batch, batch->nr))
-		return gt_error_set(GT_ENOTFOUND, "no such bead: %s (parent)", parent);
+	int r;
+	if (parent && (r = check_target(repo, parent, batch, "parent")) < 0)
+		return r;
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(fields, "dependencies")) {
 		const char *t = gt_json_str(d, "depends_on_id");
-		if (strncmp(t, "external:", 9) && !known(repo, t, batch, batch->nr))
-			return gt_error_set(GT_ENOTFOUND, "no such bead: %s (dependency)", t);
+		if (strncmp(t, "external:", 9) &&
+		    (r = check_target(repo, t, batch, "dependency")) < 0)
+			return r;
 	}
 	return 0;
 }

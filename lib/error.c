@@ -17,6 +17,10 @@ static void record(int code, const char *suffix, const char *fmt, va_list ap)
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (suffix && n >= 0 && (size_t)n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - n, ": %s", suffix);
+	/* messages quote user input: keep them one printable line */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	memcpy(last_message, buf, sizeof(buf));
 	last_code = code;
 }
@@ -32,6 +36,7 @@ int gt_error_set(int code, const char *fmt, ...)
 
 int gt_error_git(int git_code, const char *fmt, ...)
 {
+	int saved_errno = errno;
 	const git_error *e = git_error_last();
 	int code;
 	va_list ap;
@@ -44,7 +49,8 @@ int gt_error_git(int git_code, const char *fmt, ...)
 	default: code = GT_ERROR; break;
 	}
 	va_start(ap, fmt);
-	record(code, e && e->message ? e->message : "unknown libgit2 error", fmt, ap);
+	record(code, e && e->message ? e->message
+		     : saved_errno ? strerror(saved_errno) : "unknown libgit2 error", fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -47,6 +47,15 @@ out:
 	return r;
 }
 
+static char *lock_path(git_repository *git, const char *refname)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	const char *common = git_repository_commondir(git);
+	gt_strbuf_addf(&sb, "%s%s%s.lock", common,
+		       common[strlen(common) - 1] == '/' ? "" : "/", refname);
+	return gt_strbuf_detach(&sb);
+}
+
 static int write_journal(char **path_out, gt_repo *repo,
 			 const gt_ref_update *u, size_t n)
 {
@@ -69,6 +78,16 @@ static int write_journal(char **path_out, gt_repo *repo,
 		cJSON_AddStringToObject(e, "ref", u[i].refname);
 		cJSON_AddStringToObject(e, "old", git_oid_tostr_s(&u[i].old));
 		cJSON_AddStringToObject(e, "new", git_oid_tostr_s(&u[i].new_id));
+		/* which lock file is ours, so recovery never takes another's */
+		char *lock = lock_path(gt_repo_git(repo), u[i].refname);
+		struct stat st;
+		if (stat(lock, &st) == 0) {
+			char id[80];
+			snprintf(id, sizeof(id), "%llu:%lld.%09ld", (unsigned long long)st.st_ino,
+				 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+			cJSON_AddStringToObject(e, "lock", id);
+		}
+		free(lock);
 		cJSON_AddItemToArray(refs, e);
 	}
 	cJSON_AddItemToObject(j, "refs", refs);
@@ -151,13 +170,61 @@ static int process_alive(long pid)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-static char *lock_path(git_repository *git, const char *refname)
+
+static double lock_age_s(const struct stat *st)
 {
-	gt_strbuf sb = GT_STRBUF_INIT;
-	const char *common = git_repository_commondir(git);
-	gt_strbuf_addf(&sb, "%s%s%s.lock", common,
-		       common[strlen(common) - 1] == '/' ? "" : "/", refname);
-	return gt_strbuf_detach(&sb);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (double)(now.tv_sec - st->st_mtim.tv_sec) +
+	       (double)(now.tv_nsec - st->st_mtim.tv_nsec) / 1e9;
+}
+
+/*
+ * Remove the lock a dead transaction left on one of its refs, and only
+ * that: the lock file the journal recorded (same inode and time), or one
+ * that holds the commit the transaction was writing. A live writer's
+ * lock is another file.
+ */
+static void remove_dead_lock(const char *lock, const git_oid *new_id,
+			     const char *recorded)
+{
+	gt_strbuf content = GT_STRBUF_INIT;
+	struct stat st;
+	if (stat(lock, &st) == 0 && gt_strbuf_read_file(&content, lock) == 0) {
+		char id[80];
+		snprintf(id, sizeof(id), "%llu:%lld.%09ld", (unsigned long long)st.st_ino,
+			 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		int ours = (recorded && !strcmp(id, recorded)) ||
+			   (content.len >= GIT_OID_HEXSZ &&
+			    !strncmp(content.buf, git_oid_tostr_s(new_id), GIT_OID_HEXSZ));
+		if (ours)
+			unlink(lock);
+	}
+	gt_strbuf_release(&content);
+}
+
+/*
+ * Remove a stale lock file without removing a fresh one that replaced it
+ * meanwhile: move it aside, and check it is still the one judged stale.
+ */
+static int remove_if_same(const char *lock, const struct stat *judged)
+{
+	gt_strbuf aside = GT_STRBUF_INIT;
+	struct stat st;
+	int r = 0;
+	gt_strbuf_addf(&aside, "%s.stale.%ld", lock, (long)getpid());
+	if (rename(lock, aside.buf) == 0) {
+		if (stat(aside.buf, &st) == 0 && st.st_ino == judged->st_ino &&
+		    st.st_mtim.tv_sec == judged->st_mtim.tv_sec &&
+		    st.st_mtim.tv_nsec == judged->st_mtim.tv_nsec) {
+			unlink(aside.buf);
+			r = 1;
+		} else if (link(aside.buf, lock) == 0 || errno == EEXIST) {
+			unlink(aside.buf); /* put back (never over a newer lock) */
+		}
+	}
+	gt_strbuf_release(&aside);
+	return r;
 }
 
 /* Roll one dead process's journal forward. */
@@ -191,7 +258,7 @@ static int recover_journal(gt_repo *repo, const char *path)
 			goto out;
 		}
 		char *lock = lock_path(git, ref);
-		unlink(lock); /* the dead process's lock */
+		remove_dead_lock(lock, &new_id, gt_json_str(e, "lock"));
 		free(lock);
 		int have = git_reference_name_to_id(&cur, git, ref) == 0;
 		if (have && git_oid_equal(&cur, &new_id))
@@ -255,12 +322,12 @@ int gt_txn_break_stale_lock(gt_repo *repo, const char *refname)
 	int r = 0;
 
 	gt_config_get_int(&stale_s, gt_repo_config(repo), "core.staleLockSeconds", 10);
-	if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime >= stale_s) {
-		/* a live multi-ref writer holds its locks for milliseconds;
-		 * a journal of a dead one is rolled forward first */
+	if (stat(lock, &st) == 0 && lock_age_s(&st) >= (double)stale_s) {
+		/* a live writer holds its locks for milliseconds; a journal of
+		 * a dead one is rolled forward first */
 		if (gt_txn_recover(repo) >= 0 && stat(lock, &st) == 0 &&
-		    time(NULL) - st.st_mtime >= stale_s && unlink(lock) == 0)
-			r = 1;
+		    lock_age_s(&st) >= (double)stale_s)
+			r = remove_if_same(lock, &st);
 	}
 	free(lock);
 	return r;
