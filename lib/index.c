@@ -63,6 +63,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define GT_INDEX_FILE "beads.idx"
@@ -981,37 +982,6 @@ static void load_cache(gt_index *ix, const char *path)
 	ix->stats.cached = ix->p.nrecs;
 }
 
-/* Write image to path through a temporary file; 1 when done. */
-static int write_cache(gt_repo *repo, const char *path, const char *image,
-		       size_t size)
-{
-	gt_strbuf tmp = GT_STRBUF_INIT;
-	int fd, ok = 0;
-
-	if (gt_repo_ensure_gastown_dir(repo) < 0) {
-		gt_error_clear();
-		return 0;
-	}
-	gt_strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd >= 0) {
-		size_t done = 0;
-		while (done < size) {
-			ssize_t n = write(fd, image + done, size - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			done += (size_t)n;
-		}
-		ok = close(fd) == 0 && done == size && rename(tmp.buf, path) == 0;
-		if (!ok)
-			unlink(tmp.buf);
-	}
-	gt_strbuf_release(&tmp);
-	return ok;
-}
-
 /* Records read afresh from the object database, in id order. */
 struct fresh {
 	gt_strbuf hot, cold;
@@ -1046,40 +1016,57 @@ static int read_fresh(struct fresh *f, gt_repo *repo, const char *id,
 	return damaged;
 }
 
-/* Append a hot record and its text to the image being built. */
-static void add_record(gt_strbuf *hot, gt_strbuf *cold, const unsigned char *rec,
-		       const char *text, size_t text_len, uint64_t *tlabels,
-		       uint64_t *tdeps)
+/*
+ * A new image, made of the cached records marked in keep merged in id
+ * order with the fresh ones: the header and hot section built in memory,
+ * the cold section as pieces of the old mapping and of the fresh texts
+ * (the texts of records kept in a row are one piece), so that one
+ * changed bead does not cost a copy of every snapshot.
+ */
+struct image {
+	struct block hot;       /* header, hot section, padding */
+	size_t hot_len;         /* through the padding: the cold offset */
+	struct iovec *cold;
+	size_t ncold, alloc;
+	size_t cold_len;
+};
+
+static void image_release(struct image *im)
 {
-	size_t at = hot->len;
-	gt_strbuf_add(hot, rec, get_u32(rec + R_SIZE));
-	put_u64((unsigned char *)hot->buf + at + R_JSON_OFF, text ? cold->len : 0);
-	if (text) {
-		gt_strbuf_add(cold, text, text_len);
-		gt_strbuf_addch(cold, '\0');
-	}
-	*tlabels += get_u32(rec + R_NLABELS);
-	*tdeps += get_u32(rec + R_NDEPS);
+	block_free(&im->hot);
+	free(im->cold);
+	memset(im, 0, sizeof(*im));
 }
 
-/*
- * The new image: the cached records marked in keep, merged in id order
- * with the fresh ones. Returns the image in *hot (header, hot section,
- * padding, cold section).
- */
-static void build_image(gt_strbuf *hot, const struct parsed *old,
-			const unsigned char *keep, const struct fresh *f)
+static void add_text(struct image *im, const char *text, size_t len)
 {
-	gt_strbuf cold = GT_STRBUF_INIT;
-	uint64_t tlabels = 0, tdeps = 0, count = 0;
-	unsigned char header[HEADER_SIZE];
-	size_t i = 0, k = 0;
+	struct iovec *last = im->ncold ? &im->cold[im->ncold - 1] : NULL;
+	len++; /* with its NUL */
+	im->cold_len += len;
+	if (last && (const char *)last->iov_base + last->iov_len == text) {
+		last->iov_len += len;
+		return;
+	}
+	if (im->ncold == im->alloc) {
+		im->alloc = im->alloc ? im->alloc * 2 : 64;
+		im->cold = gt_xrealloc(im->cold, im->alloc * sizeof(*im->cold));
+	}
+	im->cold[im->ncold].iov_base = (void *)text;
+	im->cold[im->ncold].iov_len = len;
+	im->ncold++;
+}
 
-	memset(header, 0, sizeof(header));
-	gt_strbuf_add(hot, header, sizeof(header));
+/* Walk the records of the new image in order: fn(rec, text, text_len). */
+static void merge_records(const struct parsed *old, const unsigned char *keep,
+			  const struct fresh *f,
+			  void (*fn)(const unsigned char *rec, const char *text,
+				     size_t text_len, void *payload),
+			  void *payload)
+{
+	size_t i = 0, k = 0;
 	for (;;) {
 		const unsigned char *frec = NULL;
-		size_t olen, flen, tlen;
+		size_t olen = 0, flen = 0, tlen;
 		const char *oid_ = NULL, *fid = NULL, *text;
 
 		while (i < old->nrecs && !keep[i])
@@ -1095,36 +1082,147 @@ static void build_image(gt_strbuf *hot, const struct parsed *old,
 			break;
 		if (oid_ && (!fid || cmp_id(oid_, olen, fid, flen) < 0)) {
 			text = rec_text(old, old->rec_off[i], &tlen);
-			add_record(hot, &cold, old->base + old->rec_off[i], text, tlen,
-				   &tlabels, &tdeps);
+			fn(old->base + old->rec_off[i], text, tlen, payload);
 			i++;
 		} else {
 			uint32_t n = get_u32(frec + R_JSON_LEN);
 			text = n == STR_ABSENT ? NULL :
 			       f->cold.buf + get_u64(frec + R_JSON_OFF);
-			add_record(hot, &cold, frec, text, n == STR_ABSENT ? 0 : n,
-				   &tlabels, &tdeps);
+			fn(frec, text, n == STR_ABSENT ? 0 : n, payload);
 			k++;
 		}
-		count++;
 	}
-	size_t hot_size = hot->len - HEADER_SIZE;
-	while (hot->len % COLD_ALIGN)
-		gt_strbuf_addch(hot, '\0');
-	unsigned char *h = (unsigned char *)hot->buf;
+}
+
+struct sizes {
+	size_t hot, count;
+};
+
+static void count_record(const unsigned char *rec, const char *text,
+			 size_t text_len, void *payload)
+{
+	struct sizes *z = payload;
+	(void)text;
+	(void)text_len;
+	z->hot += get_u32(rec + R_SIZE);
+	z->count++;
+}
+
+struct filling {
+	struct image *im;
+	size_t at;
+	uint64_t labels, deps;
+};
+
+static void fill_record(const unsigned char *rec, const char *text,
+			size_t text_len, void *payload)
+{
+	struct filling *fl = payload;
+	unsigned char *to = (unsigned char *)fl->im->hot.base + fl->at;
+	uint32_t size = get_u32(rec + R_SIZE);
+
+	memcpy(to, rec, size);
+	put_u64(to + R_JSON_OFF, text ? fl->im->cold_len : 0);
+	if (text)
+		add_text(fl->im, text, text_len);
+	fl->labels += get_u32(rec + R_NLABELS);
+	fl->deps += get_u32(rec + R_NDEPS);
+	fl->at += size;
+}
+
+static void build_image(struct image *im, const struct parsed *old,
+			const unsigned char *keep, const struct fresh *f)
+{
+	struct sizes z = { 0, 0 };
+	struct filling fl = { im, HEADER_SIZE, 0, 0 };
+
+	memset(im, 0, sizeof(*im));
+	merge_records(old, keep, f, count_record, &z);
+	im->hot_len = (HEADER_SIZE + z.hot + COLD_ALIGN - 1) / COLD_ALIGN * COLD_ALIGN;
+	unsigned char *h = block_alloc(&im->hot, im->hot_len);
+	merge_records(old, keep, f, fill_record, &fl);
+	memset(h + fl.at, 0, im->hot_len - fl.at);
+	memset(h, 0, HEADER_SIZE);
 	memcpy(h, GT_INDEX_MAGIC, 8);
 	put_u32(h + 8, GT_INDEX_VERSION);
 	put_u32(h + 12, GT_INDEX_BOM);
 	put_u32(h + 16, GIT_OID_RAWSZ);
 	put_u32(h + 20, HEADER_SIZE);
-	put_u64(h + 24, count);
-	put_u64(h + 32, hot_size);
-	put_u64(h + 40, hot->len);
-	put_u64(h + 48, cold.len);
-	put_u32(h + 56, (uint32_t)tlabels);
-	put_u32(h + 60, (uint32_t)tdeps);
-	gt_strbuf_add(hot, cold.buf, cold.len);
-	gt_strbuf_release(&cold);
+	put_u64(h + 24, z.count);
+	put_u64(h + 32, z.hot);
+	put_u64(h + 40, im->hot_len);
+	put_u64(h + 48, im->cold_len);
+	put_u32(h + 56, (uint32_t)fl.labels);
+	put_u32(h + 60, (uint32_t)fl.deps);
+}
+
+static int write_all(int fd, const struct iovec *iov, size_t n)
+{
+	struct iovec v[64];
+	while (n) {
+		size_t k = n < 64 ? n : 64, total = 0;
+		memcpy(v, iov, k * sizeof(*v));
+		for (size_t i = 0; i < k; i++)
+			total += v[i].iov_len;
+		size_t i = 0;
+		while (total) {
+			ssize_t w = writev(fd, v + i, (int)(k - i));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+			total -= (size_t)w;
+			while (w && (size_t)w >= v[i].iov_len)
+				w -= (ssize_t)v[i++].iov_len;
+			if (w) {
+				v[i].iov_base = (char *)v[i].iov_base + w;
+				v[i].iov_len -= (size_t)w;
+			}
+		}
+		iov += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * Write the image to path through a temporary file renamed over it, and
+ * map what was written into *map. Returns 1 when done, 0 when the cache
+ * cannot be written (not an error: the caller keeps the image in memory).
+ */
+static int write_cache(void **map, gt_repo *repo, const char *path,
+		       const struct image *im)
+{
+	gt_strbuf tmp = GT_STRBUF_INIT;
+	struct iovec hot = { im->hot.base, im->hot_len };
+	size_t size = im->hot_len + im->cold_len;
+	int fd, ok = 0;
+
+	*map = NULL;
+	if (gt_repo_ensure_gastown_dir(repo) < 0) {
+		gt_error_clear();
+		return 0;
+	}
+	gt_strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
+	fd = open(tmp.buf, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		ok = !write_all(fd, &hot, 1) && !write_all(fd, im->cold, im->ncold);
+		if (ok) {
+			void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+			ok = m != MAP_FAILED;
+			if (ok)
+				*map = m;
+		}
+		ok = close(fd) == 0 && ok && rename(tmp.buf, path) == 0;
+		if (!ok) {
+			if (*map)
+				munmap(*map, size);
+			*map = NULL;
+			unlink(tmp.buf);
+		}
+	}
+	gt_strbuf_release(&tmp);
+	return ok;
 }
 
 int gt_index_load(gt_index **out, gt_repo *repo)
@@ -1137,7 +1235,8 @@ int gt_index_load_ext(gt_index **out, gt_repo *repo, unsigned flags)
 	gt_index *ix = gt_xcalloc(1, sizeof(*ix));
 	struct refsrc src;
 	struct fresh f = { GT_STRBUF_INIT, GT_STRBUF_INIT, NULL, 0, 0 };
-	gt_strbuf id = GT_STRBUF_INIT, image = GT_STRBUF_INIT;
+	gt_strbuf id = GT_STRBUF_INIT;
+	struct image image = { { NULL, 0, NULL }, 0, NULL, 0, 0, 0 };
 	unsigned char *keep = NULL;
 	char *path = gt_index_path(repo);
 	size_t j = 0;
@@ -1217,19 +1316,30 @@ again:
 	}
 
 	build_image(&image, &ix->p, keep, &f);
+	size_t size = image.hot_len + image.cold_len;
+	void *map = NULL;
 	if (!(flags & GT_INDEX_NO_CACHE))
-		ix->stats.rewritten = write_cache(repo, path, image.buf, image.len);
+		ix->stats.rewritten = write_cache(&map, repo, path, &image);
 
-	/* switch the index over to the new image */
+	/* switch the index over to the new image: the file written, or memory */
+	if (!map) {
+		/* before the old mapping goes: the pieces point into it */
+		char *at = ix->image = gt_xmalloc(size ? size : 1);
+		memcpy(at, image.hot.base, image.hot_len);
+		at += image.hot_len;
+		for (size_t i = 0; i < image.ncold; i++) {
+			memcpy(at, image.cold[i].iov_base, image.cold[i].iov_len);
+			at += image.cold[i].iov_len;
+		}
+	}
 	parsed_release(&ix->p);
 	if (ix->map)
 		munmap(ix->map, ix->map_size);
-	ix->map = NULL;
-	size_t image_size = image.len;
-	ix->image = gt_strbuf_detach(&image);
-	if (parse_image(&ix->p, (const unsigned char *)ix->image, image_size,
-			ix->image + get_u64((unsigned char *)ix->image + 40),
-			image_size) < 0) {
+	ix->map = map;
+	ix->map_size = size;
+	const unsigned char *base = map ? map : (const unsigned char *)ix->image;
+	if (parse_image(&ix->p, base, image.hot_len, (const char *)base + image.hot_len,
+			size) < 0) {
 		r = gt_error_set(GT_ERROR, "internal error: cannot parse the index just built");
 		goto out;
 	}
@@ -1243,7 +1353,7 @@ out:
 	gt_strbuf_release(&f.cold);
 	free(f.off);
 	gt_strbuf_release(&id);
-	gt_strbuf_release(&image);
+	image_release(&image);
 	free(keep);
 	free(path);
 	return r;

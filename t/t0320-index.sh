@@ -341,6 +341,19 @@ test_expect_success 'concurrent loads after a change all succeed and agree' '
 	test_grep -v "tmp" files
 '
 
+test_expect_success 'a cache that cannot be written is not an error (kept in memory)' '
+	cd repo &&
+	gt list --all --json >expect &&
+	mv .git/gastown .git/gastown.saved &&
+	test_when_finished "rm -f .git/gastown && mv .git/gastown.saved .git/gastown" &&
+	echo "not a directory" >.git/gastown &&
+	gt list --all --json >actual 2>err &&
+	test_cmp expect actual &&
+	test_must_be_empty err &&
+	"$TI" stats >full &&
+	test_grep "valid=0 rewritten=0" full
+'
+
 test_expect_success NOT_ROOT 'a cache that cannot be written is not an error' '
 	cd repo &&
 	gt list --all >expect &&
