@@ -33,7 +33,7 @@ test_expect_success ASCIIDOCTOR,MAN 'gt help <cmd> opens the man page' '
 	MANPATH="$TRASH_DIRECTORY/inst/share/man" MANPAGER=cat PAGER=cat \
 		PATH="$TRASH_DIRECTORY/inst/bin:/usr/bin:/bin" GT_EXEC_PATH= \
 		gt help create >out 2>&1 &&
-	test_grep -i "gt-create" out
+	grep -i "gt-create" out
 '
 
 test_done

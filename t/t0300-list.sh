@@ -27,7 +27,7 @@ test_expect_success 'setup' '
 	test_cmp expect child &&
 	at 40 gt create --id gt-e -t message -p 4 "Echo message" &&
 	at 41 gt update -s in_progress gt-e
-' >/dev/null
+'
 
 test_expect_success 'default: every bead that is not closed, by id, porcelain' '
 	cd repo &&

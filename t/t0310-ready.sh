@@ -278,7 +278,7 @@ test_expect_success 'setup ordering' '
 	at 5 gt create --id gt-p3 -p 3 -a alice "P3" &&
 	at 1 gt create --id gt-p0 -p 0 -t bug -l urgent "P0" &&
 	at 2 gt create --id gt-msg -p 0 -t message "message"
-' >/dev/null
+'
 
 test_expect_success 'gt ready sorts by priority, then creation time, then id' '
 	cd order &&
