@@ -73,12 +73,13 @@ static int valid_command_name(const char *cmd)
 
 /*
  * gt help <cmd>: the installed man page, or else the page in the source
- * tree next to the programs (a build that was not installed).
+ * tree this program was built from (a build that was not installed).
  */
-static int show_manual(const char *argv0, const char *cmd)
+static int show_manual(const char *cmd)
 {
 	gt_strbuf page = GT_STRBUF_INIT, probe = GT_STRBUF_INIT, src = GT_STRBUF_INIT;
-	char *dir;
+	FILE *fp = NULL;
+	int r = 0;
 
 	if (!valid_command_name(cmd))
 		gt_usage_die("'%s' is not a gt command; see 'gt help'", cmd);
@@ -89,23 +90,22 @@ static int show_manual(const char *argv0, const char *cmd)
 		execlp("man", "man", page.buf, (char *)NULL);
 		gt_die("cannot run man for %s: %s", page.buf, strerror(errno));
 	}
-	dir = exec_dir(argv0);
-	gt_strbuf_addf(&src, "%s/../Documentation/%s.txt", dir ? dir : ".", page.buf);
-	free(dir);
-	FILE *fp = fopen(src.buf, "r");
-	if (!fp) {
+	gt_strbuf_addf(&src, "%s/%s.txt", GT_SOURCE_DOC_DIR, page.buf);
+	if (!(fp = fopen(src.buf, "r"))) {
 		fprintf(stderr, "gt: no manual page for %s; try 'gt %s -h'\n", page.buf, cmd);
-		return GT_EXIT_NO;
+		r = GT_EXIT_NO;
+		goto out;
 	}
 	char buf[4096];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		fwrite(buf, 1, n, stdout);
 	fclose(fp);
+out:
 	gt_strbuf_release(&page);
 	gt_strbuf_release(&probe);
 	gt_strbuf_release(&src);
-	return 0;
+	return r;
 }
 
 static void run(const char *dir, const char *cmd, char **argv)
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "help"))
-		return show_manual(argv[0], argv[2]);
+		return show_manual(argv[2]);
 	if (!valid_command_name(argv[1]))
 		gt_usage_die("'%s' is not a gt command; see 'gt help'", argv[1]);
 	char *cmd = gt_xstrdup(argv[1]);
