@@ -124,7 +124,8 @@ install: all doc
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(MANPAGES7) $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 contrib/completion/gt.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gt
-	for h in hooks/*; do test -f "$$h" && install -m 755 "$$h" $(DESTDIR)$(PREFIX)/share/gastown/hooks/; done; true
+	for h in hooks/*; do case "$$h" in *.md) continue ;; esac; \
+		install -m 755 "$$h" $(DESTDIR)$(PREFIX)/share/gastown/hooks/ || exit 1; done
 
 clean:
 	rm -f $(PROGS) bin/git-gt $(UNITS) lib/libgastown.a
