@@ -1,6 +1,7 @@
 #include "bead.h"
 #include "error.h"
 #include "json.h"
+#include "refs.h"
 #include "strbuf.h"
 
 #include <stdlib.h>
@@ -198,7 +199,7 @@ static int bead_exists(gt_repo *repo, const char *id)
 {
 	char *ref = gt_entity_refname(&gt_bead_type, id);
 	git_oid oid;
-	int r = git_reference_name_to_id(&oid, gt_repo_git(repo), ref) == 0;
+	int r = gt_refs_read(&oid, gt_repo_git(repo), ref) == 0;
 	free(ref);
 	return r;
 }
@@ -239,32 +240,22 @@ int gt_bead_new_id(char **out, gt_repo *repo, const char *title)
 /* Highest n among the existing direct children <parent>.<n>. */
 static int max_child(long *out, gt_repo *repo, const char *parent)
 {
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	gt_strbuf glob = GT_STRBUF_INIT;
-	size_t plen;
+	gt_strlist names = GT_STRLIST_INIT;
+	gt_strbuf prefix = GT_STRBUF_INIT;
 	int r;
 
 	*out = 0;
-	gt_strbuf_addf(&glob, "%s%s.*", gt_bead_type.ref_prefix, parent);
-	plen = glob.len - 1;
-	r = git_reference_iterator_glob_new(&it, gt_repo_git(repo), glob.buf);
-	if (r < 0) {
-		r = gt_error_git(r, "cannot list children of %s", parent);
-		goto out;
-	}
-	while ((r = git_reference_next(&ref, it)) == 0) {
-		const char *rest = git_reference_name(ref) + plen;
+	gt_strbuf_addf(&prefix, "%s%s.", gt_bead_type.ref_prefix, parent);
+	r = gt_refs_list_prefix(&names, gt_repo_git(repo), prefix.buf);
+	for (size_t i = 0; r == 0 && i < names.nr; i++) {
+		const char *rest = names.items[i] + prefix.len;
 		char *end;
 		long n = strtol(rest, &end, 10);
 		if (end != rest && !*end && n > *out)
 			*out = n;
-		git_reference_free(ref);
 	}
-	r = r == GIT_ITEROVER ? 0 : gt_error_git(r, "cannot list children of %s", parent);
-out:
-	git_reference_iterator_free(it);
-	gt_strbuf_release(&glob);
+	gt_strlist_clear(&names);
+	gt_strbuf_release(&prefix);
 	return r;
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "error.h"
+#include "refs.h"
 #include "repo.h"
 #include "strbuf.h"
 
@@ -170,8 +171,10 @@ static int load_shared(gt_config *cfg, git_repository *repo)
 	git_oid id;
 	int r, line;
 
-	if (git_reference_name_to_id(&id, repo, GT_CONFIG_REF) < 0)
+	if ((r = gt_refs_read(&id, repo, GT_CONFIG_REF)) == GT_ENOTFOUND)
 		return 0; /* not set up: an empty layer */
+	if (r < 0)
+		return r;
 	if ((r = read_shared_text(&text, repo, &id)) < 0)
 		goto out;
 	line = parse_text(cfg, GT_CONFIG_SHARED, "ref:" GT_CONFIG_REF, &text);

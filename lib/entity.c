@@ -2,6 +2,7 @@
 #include "error.h"
 #include "json.h"
 #include "strbuf.h"
+#include "refs.h"
 #include "txn.h"
 
 #include <stdio.h>
@@ -316,12 +317,11 @@ int gt_entity_read(gt_entity **out, gt_repo *repo, const gt_entity_type *type,
 	e = gt_xcalloc(1, sizeof(*e));
 	e->id = gt_xstrdup(id);
 	e->refname = gt_entity_refname(type, id);
-	r = git_reference_name_to_id(&e->tip, gt_repo_git(repo), e->refname);
-	if (r == GIT_ENOTFOUND) {
+	r = gt_refs_read(&e->tip, gt_repo_git(repo), e->refname);
+	if (r == GT_ENOTFOUND) {
 		r = gt_error_set(GT_ENOTFOUND, "no such %s: %s", type->name, id);
 		goto fail;
 	} else if (r < 0) {
-		r = gt_error_git(r, "cannot read %s", e->refname);
 		goto fail;
 	}
 	if ((r = read_commit_parts(e, gt_repo_git(repo), type, e->refname)) < 0)
@@ -572,14 +572,14 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 	if (!gt_entity_id_valid(w->id))
 		return gt_error_set(GT_EINVALID, "invalid %s id '%s'", w->type->name, w->id);
 	p->refname = gt_entity_refname(w->type, w->id);
-	r = git_reference_name_to_id(&p->old, git, p->refname);
-	if (r == GIT_ENOTFOUND) {
+	r = gt_refs_read(&p->old, git, p->refname);
+	if (r == GT_ENOTFOUND) {
 		if (!(w->flags & (GT_WRITE_CREATE | GT_WRITE_UPSERT)))
 			return gt_error_set(GT_ENOTFOUND, "no such %s: %s", w->type->name, w->id);
 		memset(&p->old, 0, sizeof(p->old));
 		p->exists = 0;
 	} else if (r < 0) {
-		return gt_error_git(r, "cannot read %s", p->refname);
+		return r;
 	} else {
 		if (w->flags & GT_WRITE_CREATE)
 			return gt_error_set(GT_EEXISTS, "%s %s already exists", w->type->name, w->id);
@@ -617,27 +617,6 @@ static void release_prepared(struct prepared *p, size_t n)
 		free(p[i].message);
 	}
 	memset(p, 0, n * sizeof(*p));
-}
-
-/* Compare-and-swap one ref. */
-static int cas_one(gt_repo *repo, const struct prepared *p)
-{
-	git_reference *ref = NULL;
-	int r;
-	if (p->exists)
-		r = git_reference_create_matching(&ref, gt_repo_git(repo), p->refname,
-						  &p->new_id, 1, &p->old, p->message);
-	else
-		r = git_reference_create(&ref, gt_repo_git(repo), p->refname,
-					 &p->new_id, 0, p->message);
-	git_reference_free(ref);
-	if (r == GIT_EMODIFIED || r == GIT_EEXISTS)
-		return GT_ECONFLICT;
-	if (r == GIT_ELOCKED)
-		return gt_error_git(r, "cannot update %s", p->refname);
-	if (r < 0)
-		return gt_error_git(r, "cannot update %s", p->refname);
-	return 0;
 }
 
 static void backoff(unsigned attempt)
@@ -683,18 +662,10 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 			updates[nu].refname = prep[i].refname;
 			updates[nu].old = prep[i].old;
 			updates[nu].new_id = prep[i].new_id;
-			updates[nu].message = prep[i].message;
 			nu++;
 		}
-		if (nu == 0)
-			r = 0;
-		else if (nu == 1) {
-			for (size_t i = 0; i < n; i++)
-				if (writes[i].changed)
-					r = cas_one(repo, &prep[i]);
-		} else {
-			r = gt_txn_commit(repo, updates, nu);
-		}
+		/* compare-and-swap; several refs all or nothing */
+		r = nu ? gt_refs_update(repo, updates, nu) : 0;
 		if (r == GT_ELOCKED) {
 			/* name the ref from the message "cannot update <ref>: ..." */
 			for (size_t i = 0; i < nu && !locked; i++)

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "index.h"
 #include "json.h"
+#include "refs.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -172,12 +173,11 @@ static int collect_ids(struct lines *out, gt_repo *repo, const gt_index *ix,
 		}
 		gt_strbuf_reset(&ref);
 		gt_strbuf_addf(&ref, "%s%s", gt_bead_type.ref_prefix, id);
-		r = git_reference_name_to_id(&tip, gt_repo_git(repo), ref.buf);
-		if (r == GIT_ENOTFOUND) {
+		r = gt_refs_read(&tip, gt_repo_git(repo), ref.buf);
+		if (r == GT_ENOTFOUND) {
 			r = gt_error_set(GT_ENOTFOUND, "no such bead: %s", id);
 			goto out;
 		} else if (r < 0) {
-			r = gt_error_git(r, "cannot read %s", ref.buf);
 			goto out;
 		}
 		if ((r = read_line(&json, &deleted, repo, id, &tip)) < 0)

@@ -1,4 +1,5 @@
 #include "txn.h"
+#include "refs.h"
 #include "error.h"
 #include "json.h"
 #include "strbuf.h"
@@ -47,16 +48,8 @@ out:
 	return r;
 }
 
-static char *lock_path(git_repository *git, const char *refname)
-{
-	gt_strbuf sb = GT_STRBUF_INIT;
-	const char *common = git_repository_commondir(git);
-	gt_strbuf_addf(&sb, "%s%s%s.lock", common,
-		       common[strlen(common) - 1] == '/' ? "" : "/", refname);
-	return gt_strbuf_detach(&sb);
-}
 
-static int write_journal(char **path_out, gt_repo *repo,
+int gt_txn_journal_write(char **path_out, gt_repo *repo,
 			 const gt_ref_update *u, size_t n)
 {
 	static unsigned seq;
@@ -79,7 +72,7 @@ static int write_journal(char **path_out, gt_repo *repo,
 		cJSON_AddStringToObject(e, "old", git_oid_tostr_s(&u[i].old));
 		cJSON_AddStringToObject(e, "new", git_oid_tostr_s(&u[i].new_id));
 		/* which lock file is ours, so recovery never takes another's */
-		char *lock = lock_path(gt_repo_git(repo), u[i].refname);
+		char *lock = gt_refs_lock_path(repo, u[i].refname);
 		struct stat st;
 		if (stat(lock, &st) == 0) {
 			char id[80];
@@ -98,70 +91,14 @@ static int write_journal(char **path_out, gt_repo *repo,
 	free(text);
 	if (r == 0)
 		*path_out = gt_strbuf_detach(&path);
+	/* test hook (t0700): die as if killed, journal written, refs locked */
+	if (r == 0 && getenv("GT_TEST_CRASH_AFTER_JOURNAL"))
+		_exit(137);
 out:
 	cJSON_Delete(refs);
 	cJSON_Delete(j);
 	gt_strbuf_release(&path);
 	free(dir);
-	return r;
-}
-
-static int cmp_update(const void *a, const void *b)
-{
-	return strcmp(((const gt_ref_update *)a)->refname,
-		      ((const gt_ref_update *)b)->refname);
-}
-
-int gt_txn_commit(gt_repo *repo, const gt_ref_update *updates_in, size_t n)
-{
-	git_repository *git = gt_repo_git(repo);
-	git_transaction *tx = NULL;
-	gt_ref_update *u = gt_xcalloc(n, sizeof(*u));
-	char *journal = NULL;
-	int r;
-
-	/* lock in name order so that two writers cannot deadlock */
-	memcpy(u, updates_in, n * sizeof(*u));
-	qsort(u, n, sizeof(*u), cmp_update);
-	if ((r = git_transaction_new(&tx, git)) < 0) {
-		r = gt_error_git(r, "cannot start a ref transaction");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		git_oid cur;
-		if ((r = git_transaction_lock_ref(tx, u[i].refname)) < 0) {
-			r = gt_error_git(r, "cannot update %s", u[i].refname);
-			goto out;
-		}
-		r = git_reference_name_to_id(&cur, git, u[i].refname);
-		if (r == GIT_ENOTFOUND ? !git_oid_is_zero(&u[i].old)
-				       : (r < 0 || !git_oid_equal(&cur, &u[i].old))) {
-			r = GT_ECONFLICT;
-			goto out;
-		}
-		if ((r = git_transaction_set_target(tx, u[i].refname, &u[i].new_id,
-						    NULL, u[i].message)) < 0) {
-			r = gt_error_git(r, "cannot update %s", u[i].refname);
-			goto out;
-		}
-	}
-	if ((r = write_journal(&journal, repo, u, n)) < 0)
-		goto out;
-	/* test hook (t0700): die as if killed, journal written, refs locked */
-	if (getenv("GT_TEST_CRASH_AFTER_JOURNAL"))
-		_exit(137);
-	if ((r = git_transaction_commit(tx)) < 0) {
-		r = gt_error_git(r, "cannot commit the ref transaction");
-		/* leave the journal: the refs it names may be half moved */
-		free(journal);
-		journal = NULL;
-		goto out;
-	}
-	unlink(journal);
-out:
-	git_transaction_free(tx);
-	free(journal);
-	free(u);
 	return r;
 }
 
@@ -230,7 +167,6 @@ static int remove_if_same(const char *lock, const struct stat *judged)
 /* Roll one dead process's journal forward. */
 static int recover_journal(gt_repo *repo, const char *path)
 {
-	git_repository *git = gt_repo_git(repo);
 	gt_strbuf text = GT_STRBUF_INIT;
 	cJSON *j = NULL, *e;
 	int r = 0;
@@ -251,31 +187,25 @@ static int recover_journal(gt_repo *repo, const char *path)
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "refs")) {
 		const char *ref = gt_json_str(e, "ref");
 		git_oid old, new_id, cur;
-		git_reference *out_ref = NULL;
 		if (!ref || git_oid_fromstr(&old, gt_json_str(e, "old")) < 0 ||
 		    git_oid_fromstr(&new_id, gt_json_str(e, "new")) < 0) {
 			r = gt_error_set(GT_ECORRUPT, "damaged transaction journal %s", path);
 			goto out;
 		}
-		char *lock = lock_path(git, ref);
+		char *lock = gt_refs_lock_path(repo, ref);
 		remove_dead_lock(lock, &new_id, gt_json_str(e, "lock"));
 		free(lock);
-		int have = git_reference_name_to_id(&cur, git, ref) == 0;
+		int have = gt_refs_read(&cur, gt_repo_git(repo), ref) == 0;
 		if (have && git_oid_equal(&cur, &new_id))
 			continue;
 		if (have ? !git_oid_equal(&cur, &old) : !git_oid_is_zero(&old))
 			continue; /* moved on since: nothing to roll forward */
-		if (have)
-			r = git_reference_create_matching(&out_ref, git, ref, &new_id, 1,
-							  &old, "gastown: roll forward");
-		else
-			r = git_reference_create(&out_ref, git, ref, &new_id, 0,
-						 "gastown: roll forward");
-		git_reference_free(out_ref);
-		if (r < 0) {
-			r = gt_error_git(r, "cannot roll %s forward", ref);
+		gt_ref_update one = { ref, old, new_id };
+		if ((r = gt_refs_update(repo, &one, 1)) < 0 && r != GT_ECONFLICT) {
+			r = gt_error_set(r, "cannot roll %s forward: %s", ref, gt_error_last());
 			goto out;
 		}
+		r = 0;
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
 		r = gt_error_errno("cannot remove %s", path);
@@ -316,7 +246,7 @@ int gt_txn_recover(gt_repo *repo)
 
 int gt_txn_break_stale_lock(gt_repo *repo, const char *refname)
 {
-	char *lock = lock_path(gt_repo_git(repo), refname);
+	char *lock = gt_refs_lock_path(repo, refname);
 	struct stat st;
 	long stale_s;
 	int r = 0;

@@ -2,33 +2,31 @@
 #define GT_TXN_H
 
 #include <git2.h>
+#include "refs.h"
 #include "repo.h"
 
 /*
- * Moving several refs all or nothing.
+ * Crash safety of multi-ref updates (gt_refs_update in refs.h).
  *
- * libgit2's ref transaction locks every ref, then renames the lock files
- * into place one by one: a crash half way through leaves some refs moved
- * and stale lock files on the others. So before committing we write a
- * journal ($GIT_COMMON_DIR/gastown/txn/<pid>-<n>) naming every ref with
- * its old and new commit (all objects are already written). The next
- * writer (and gt fsck) finds journals of dead processes and rolls them
- * forward: every ref still at its old value, or locked by the dead
- * process, is moved to its new value. The journal is removed last.
+ * The refs are moved by renaming their lock files into place one by one,
+ * so a crash half way through would leave some refs moved and stale lock
+ * files on the others. Before the first rename a journal
+ * ($GIT_COMMON_DIR/gastown/txn/<pid>-<n>) names every ref with its old
+ * and new commit and its lock file (inode and time); all objects are
+ * already written. The next writer (and gt fsck) finds journals of dead
+ * processes and rolls them forward: the dead process's own lock files
+ * are removed and every ref still at its old value is moved to its new
+ * one. The journal is removed last.
  */
-
-typedef struct gt_ref_update {
-	const char *refname;
-	git_oid old;     /* zero: the ref must not exist */
-	git_oid new_id;
-	const char *message;
-} gt_ref_update;
 
 /*
- * Move the refs if each still has its old value. Returns GT_ECONFLICT when
- * one moved (nothing changed then), GT_ELOCKED when a ref stays locked.
+ * Write the journal of a transaction whose lock files are held; *path
+ * (caller frees) receives its path. With GT_TEST_CRASH_AFTER_JOURNAL set
+ * in the environment the process then dies (_exit(137)) as if killed:
+ * the tests' way to crash between the journal and the renames.
  */
-int gt_txn_commit(gt_repo *repo, const gt_ref_update *updates, size_t n);
+int gt_txn_journal_write(char **path, gt_repo *repo, const gt_ref_update *updates,
+			 size_t n);
 
 /*
  * Roll forward the journals left by dead processes and remove stale

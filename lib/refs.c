@@ -1,0 +1,419 @@
+#include "refs.h"
+#include "error.h"
+#include "strbuf.h"
+#include "txn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *ref_path(git_repository *git, const char *refname, const char *suffix)
+{
+	const char *common = git_repository_commondir(git);
+	size_t len = strlen(common);
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_add(&sb, common, len);
+	if (len && common[len - 1] != '/')
+		gt_strbuf_addch(&sb, '/');
+	gt_strbuf_addf(&sb, "%s%s", refname, suffix);
+	return gt_strbuf_detach(&sb);
+}
+
+char *gt_refs_lock_path(gt_repo *repo, const char *refname)
+{
+	return ref_path(gt_repo_git(repo), refname, ".lock");
+}
+
+/* A loose ref: 1 found, 0 none, 2 symbolic, negative on error. */
+static int read_loose(git_oid *out, git_repository *repo, const char *refname)
+{
+	char *path = ref_path(repo, refname, "");
+	char buf[GIT_OID_HEXSZ + 8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	ssize_t n;
+
+	if (fd < 0) {
+		r = (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) ? 0
+			: gt_error_errno("cannot read %s", path);
+		free(path);
+		return r;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		/* a directory opens but does not read: no loose ref there */
+		r = errno == EISDIR ? 0 : gt_error_errno("cannot read %s", path);
+	} else if (n >= 5 && !strncmp(buf, "ref: ", 5)) {
+		r = 2;
+	} else if (n < GIT_OID_HEXSZ || git_oid_fromstrn(out, buf, GIT_OID_HEXSZ) < 0 ||
+		   (n > GIT_OID_HEXSZ && buf[GIT_OID_HEXSZ] != '\n')) {
+		r = gt_error_set(GT_ECORRUPT, "%s: not an object id", refname);
+	} else {
+		r = 1;
+	}
+	free(path);
+	return r;
+}
+
+struct packed {
+	const char *map, *start, *end;
+	size_t size;
+	int sorted;
+};
+
+static int packed_open(struct packed *p, git_repository *repo)
+{
+	char *path = ref_path(repo, "packed-refs", "");
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (fd < 0) {
+		r = errno == ENOENT ? 0 : gt_error_errno("cannot read %s", path);
+		free(path);
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = gt_error_errno("cannot read %s", path);
+	} else if (st.st_size > 0) {
+		p->size = (size_t)st.st_size;
+		p->map = mmap(NULL, p->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p->map == MAP_FAILED) {
+			p->map = NULL;
+			r = gt_error_errno("cannot map %s", path);
+		} else {
+			p->start = p->map;
+			p->end = p->map + p->size;
+			if (*p->start == '#') {
+				const char *nl = memchr(p->start, '\n', p->size);
+				const char *traits = p->start;
+				size_t len = nl ? (size_t)(nl - traits) : p->size;
+				p->sorted = memmem(traits, len, " sorted", 7) != NULL;
+				p->start = nl ? nl + 1 : p->end;
+			}
+		}
+	}
+	close(fd);
+	free(path);
+	return r;
+}
+
+static void packed_close(struct packed *p)
+{
+	if (p->map)
+		munmap((void *)p->map, p->size);
+}
+
+/* The start of the line holding pos. */
+static const char *line_start(const struct packed *p, const char *pos)
+{
+	while (pos > p->start && pos[-1] != '\n')
+		pos--;
+	return pos;
+}
+
+static const char *next_line(const struct packed *p, const char *line)
+{
+	const char *nl = memchr(line, '\n', (size_t)(p->end - line));
+	return nl ? nl + 1 : p->end;
+}
+
+/* Compare the name of a record line with name[0..len) (prefix order). */
+static int cmp_line(const char *line, const char *end, const char *name, size_t len)
+{
+	const char *ln = line + GIT_OID_HEXSZ + 1;
+	if (end - line < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' ')
+		return 0; /* not a record: treated as equal, checked by the caller */
+	for (size_t i = 0; i < len; i++, ln++) {
+		if (ln >= end || *ln == '\n')
+			return -1;
+		if (*ln != name[i])
+			return (unsigned char)*ln < (unsigned char)name[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+static int is_record(const char *line, const char *end)
+{
+	return end - line >= GIT_OID_HEXSZ + 2 && line[GIT_OID_HEXSZ] == ' ' &&
+	       line[0] != '^' && line[0] != '#';
+}
+
+/*
+ * The first record line whose name is >= name[0..len) in a sorted file
+ * (binary search over byte positions, snapped to line starts, skipping
+ * peel lines), or the first record line of an unsorted one.
+ */
+static const char *lower_bound(const struct packed *p, const char *name, size_t len)
+{
+	const char *lo = p->start, *hi = p->end;
+	if (!p->sorted)
+		return p->start;
+	while (lo < hi) {
+		const char *mid = line_start(p, lo + (hi - lo) / 2);
+		const char *rec = mid;
+		while (rec < hi && !is_record(rec, p->end))
+			rec = next_line(p, rec);
+		if (rec >= hi) {
+			hi = mid;
+			continue;
+		}
+		if (cmp_line(rec, p->end, name, len) < 0)
+			lo = next_line(p, rec);
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t name_len(const char *line, const char *end)
+{
+	const char *n = line + GIT_OID_HEXSZ + 1, *e = n;
+	while (e < end && *e != '\n')
+		e++;
+	return (size_t)(e - n);
+}
+
+static int read_packed(git_oid *out, git_repository *repo, const char *refname)
+{
+	struct packed p;
+	size_t len = strlen(refname);
+	int r = packed_open(&p, repo);
+	if (r < 0 || !p.map)
+		return r;
+	r = 0;
+	for (const char *l = lower_bound(&p, refname, len); l < p.end; l = next_line(&p, l)) {
+		if (!is_record(l, p.end))
+			continue;
+		int c = cmp_line(l, p.end, refname, len);
+		if (c == 0 && name_len(l, p.end) == len) {
+			r = git_oid_fromstrn(out, l, GIT_OID_HEXSZ) < 0
+				? gt_error_set(GT_ECORRUPT, "packed-refs: bad line for %s", refname) : 1;
+			break;
+		}
+		if (p.sorted && c > 0)
+			break;
+	}
+	packed_close(&p);
+	return r;
+}
+
+int gt_refs_read(git_oid *out, git_repository *repo, const char *refname)
+{
+	int r = read_loose(out, repo, refname);
+	if (r == 2) {
+		r = git_reference_name_to_id(out, repo, refname);
+		return r < 0 ? gt_error_git(r, "cannot read %s", refname) : 0;
+	}
+	if (r == 0)
+		r = read_packed(out, repo, refname);
+	if (r < 0)
+		return r;
+	return r ? 0 : gt_error_set(GT_ENOTFOUND, "no ref %s", refname);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loose refs under dir (relative ref name) whose names start with prefix. */
+static int list_loose(gt_strlist *out, git_repository *repo, const char *dir,
+		      const char *prefix)
+{
+	char *path = ref_path(repo, dir, "");
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t plen = strlen(prefix);
+
+	free(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		gt_strbuf name = GT_STRBUF_INIT;
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || (len > 5 && !strcmp(de->d_name + len - 5, ".lock")))
+			continue;
+		gt_strbuf_addf(&name, "%s%s", dir, de->d_name);
+		if (!strncmp(name.buf, prefix, plen)) {
+			git_oid id;
+			if (read_loose(&id, repo, name.buf) == 1)
+				gt_strlist_push(out, name.buf);
+		}
+		gt_strbuf_release(&name);
+	}
+	closedir(d);
+	return 0;
+}
+
+int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefix)
+{
+	const char *slash = strrchr(prefix, '/');
+	char *dir = slash ? gt_xstrndup(prefix, (size_t)(slash - prefix + 1)) : gt_xstrdup("");
+	size_t first = out->nr, plen = strlen(prefix);
+	struct packed p;
+	int r;
+
+	/* loose: only the last directory level (bead ids hold no '/') */
+	if ((r = list_loose(out, repo, dir, prefix)) < 0 || (r = packed_open(&p, repo)) < 0)
+		goto out;
+	for (const char *l = p.map ? lower_bound(&p, prefix, plen) : NULL;
+	     l && l < p.end; l = next_line(&p, l)) {
+		if (!is_record(l, p.end))
+			continue;
+		int c = cmp_line(l, p.end, prefix, plen);
+		if (c == 0) {
+			char *name = gt_xstrndup(l + GIT_OID_HEXSZ + 1, name_len(l, p.end));
+			if (!strchr(name + strlen(dir), '/'))
+				gt_strlist_push(out, name);
+			free(name);
+		} else if (p.sorted && c > 0) {
+			break;
+		}
+	}
+	packed_close(&p);
+	qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_str);
+	/* drop duplicates (a ref both loose and packed) */
+	size_t w = first;
+	for (size_t i = first; i < out->nr; i++) {
+		if (w > first && !strcmp(out->items[w - 1], out->items[i]))
+			free(out->items[i]);
+		else
+			out->items[w++] = out->items[i];
+	}
+	out->nr = w;
+out:
+	free(dir);
+	return r;
+}
+
+/* --- updates ------------------------------------------------------------ */
+
+static int mkdirs_for(const char *path)
+{
+	char *copy = gt_xstrdup(path);
+	int r = 0;
+	for (char *p = strchr(copy + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
+			r = gt_error_errno("cannot create %s", copy);
+			break;
+		}
+		*p = '/';
+	}
+	free(copy);
+	return r;
+}
+
+/* A lock we hold: the file is open, or written and closed, or gone. */
+enum held_state { HELD_NONE, HELD_OPEN, HELD_WRITTEN };
+
+struct held {
+	char *path, *lock;
+	int fd;
+	enum held_state state;
+};
+
+/* Give up every lock still held (removing its file) and free. */
+static void release_held(struct held *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].state == HELD_OPEN)
+			close(h[i].fd);
+		if (h[i].state != HELD_NONE)
+			unlink(h[i].lock);
+		free(h[i].path);
+		free(h[i].lock);
+	}
+}
+
+static int cmp_update(const void *a, const void *b)
+{
+	return strcmp(((const gt_ref_update *)a)->refname,
+		      ((const gt_ref_update *)b)->refname);
+}
+
+static int take_lock(struct held *h, gt_repo *repo, const char *refname)
+{
+	h->path = ref_path(gt_repo_git(repo), refname, "");
+	h->lock = ref_path(gt_repo_git(repo), refname, ".lock");
+	if (mkdirs_for(h->path) < 0)
+		return GT_ERROR;
+	h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (h->fd >= 0) {
+		h->state = HELD_OPEN;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return gt_error_set(GT_ELOCKED, "cannot update %s: %s exists", refname, h->lock);
+	return gt_error_errno("cannot update %s", refname);
+}
+
+int gt_refs_update(gt_repo *repo, const gt_ref_update *in, size_t n)
+{
+	gt_ref_update *u = gt_xcalloc(n, sizeof(*u));
+	struct held *h = gt_xcalloc(n, sizeof(*h));
+	char *journal = NULL;
+	int r = 0;
+
+	memcpy(u, in, n * sizeof(*u));
+	qsort(u, n, sizeof(*u), cmp_update);
+	for (size_t i = 0; i < n; i++)
+		if ((r = take_lock(&h[i], repo, u[i].refname)) < 0)
+			goto out;
+	/* under the locks nobody else moves these refs: check them */
+	for (size_t i = 0; i < n; i++) {
+		git_oid cur;
+		r = gt_refs_read(&cur, gt_repo_git(repo), u[i].refname);
+		if (r < 0 && r != GT_ENOTFOUND)
+			goto out;
+		if (r == GT_ENOTFOUND ? !git_oid_is_zero(&u[i].old)
+				      : !git_oid_equal(&cur, &u[i].old)) {
+			r = GT_ECONFLICT;
+			goto out;
+		}
+	}
+	r = 0;
+	for (size_t i = 0; i < n; i++) {
+		char line[GIT_OID_HEXSZ + 2];
+		git_oid_tostr(line, sizeof(line), &u[i].new_id);
+		line[GIT_OID_HEXSZ] = '\n';
+		ssize_t w = write(h[i].fd, line, GIT_OID_HEXSZ + 1);
+		int c = close(h[i].fd);
+		h[i].state = HELD_WRITTEN;
+		if (w != GIT_OID_HEXSZ + 1 || c < 0) {
+			r = gt_error_errno("cannot write %s", h[i].lock);
+			goto out;
+		}
+	}
+	if (n > 1 && (r = gt_txn_journal_write(&journal, repo, u, n)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (rename(h[i].lock, h[i].path) < 0) {
+			r = gt_error_errno("cannot update %s", u[i].refname);
+			if (journal) {
+				/* half moved: leave the rest to the journal's roll-forward */
+				for (size_t j = i; j < n; j++)
+					h[j].state = HELD_NONE;
+				free(journal);
+				journal = NULL;
+			}
+			goto out;
+		}
+		h[i].state = HELD_NONE;
+	}
+	if (journal)
+		unlink(journal);
+out:
+	release_held(h, n);
+	free(journal);
+	free(h);
+	free(u);
+	return r;
+}
