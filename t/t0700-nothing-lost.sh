@@ -431,8 +431,8 @@ test_expect_success 'an existing id: exit 4, nothing changed' '
 	test_cmp ../before ../after
 '
 
-# core.staleLockSeconds is compared in whole seconds (see lib/txn.c), so
-# with 1 a lock touched a moment ago may already count as stale: use 2.
+# The holder touches its lock every 0.2 s, so with core.staleLockSeconds
+# at 2 it never looks stale and the writer must give up.
 test_expect_success 'a ref held locked by a live writer: exit 5 after the wait, nothing changed' '
 	cd repo &&
 	mkdir -p .git/gastown &&
