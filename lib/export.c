@@ -113,7 +113,8 @@ static int collect_all(struct lines *out, gt_repo *repo, const gt_index *ix)
 
 	if ((r = gt_entity_foreach_ref(repo, &gt_bead_type, collect_ref, &refs)) < 0)
 		goto out;
-	qsort(refs.v, refs.nr, sizeof(*refs.v), cmp_ref);
+	if (refs.nr > 1) /* qsort(NULL, 0) is undefined */
+		qsort(refs.v, refs.nr, sizeof(*refs.v), cmp_ref);
 	for (size_t i = 0; i < refs.nr; i++) {
 		const gt_index_entry *e = gt_index_find(ix, refs.v[i].id);
 		char *json;

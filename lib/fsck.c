@@ -803,7 +803,8 @@ int gt_fsck_run(gt_fsck_stats *stats, gt_repo *repo, const gt_fsck_options *opts
 	list_refs(&ctx, GT_REF_ROOT "*", &names);
 	list_refs(&ctx, GT_LOCAL_REF_ROOT "*", &names);
 	if (names.nr > 1)
-		qsort(names.items, names.nr, sizeof(*names.items), cmp_str);
+		if (names.nr > 1) /* qsort(NULL, 0) is undefined */
+			qsort(names.items, names.nr, sizeof(*names.items), cmp_str);
 	for (size_t i = 0; i < names.nr && !ctx.stop; i++)
 		check_ref(&ctx, names.items[i]);
 	gt_strlist_clear(&names);

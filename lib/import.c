@@ -131,7 +131,8 @@ static const char *duplicate_member(const cJSON *obj)
 	const char **names = gt_xmalloc(n * sizeof(*names));
 	for (const cJSON *m = obj->child; m; m = m->next)
 		names[i++] = m->string;
-	qsort(names, n, sizeof(*names), cmp_str_ptr);
+	if (n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(names, n, sizeof(*names), cmp_str_ptr);
 	for (i = 1; i < n && !dup; i++)
 		if (!strcmp(names[i - 1], names[i]))
 			dup = names[i];
@@ -703,7 +704,8 @@ static int packed_read(struct packed *p, const char *path)
 		s += n + 1;
 	}
 	if (!sorted)
-		qsort(p->refs, p->nr, sizeof(*p->refs), cmp_packed);
+		if (p->nr > 1) /* qsort(NULL, 0) is undefined */
+			qsort(p->refs, p->nr, sizeof(*p->refs), cmp_packed);
 	return 0;
 }
 
@@ -1179,7 +1181,8 @@ int gt_import_buffer(gt_import_stats *stats, gt_repo *repo, const char *buf,
 	sorted = gt_xcalloc(nr, sizeof(*sorted));
 	for (size_t i = 0; i < nr; i++)
 		sorted[i] = &items[i];
-	qsort(sorted, nr, sizeof(*sorted), cmp_item_id);
+	if (nr > 1) /* qsort(NULL, 0) is undefined */
+		qsort(sorted, nr, sizeof(*sorted), cmp_item_id);
 	if ((r = check_duplicates(sorted, nr, name)) < 0)
 		goto out;
 	if (nr) {

@@ -278,7 +278,8 @@ int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefi
 		}
 	}
 	packed_close(&p);
-	qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_str);
+	if (out->nr > first)
+		qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_str);
 	/* drop duplicates (a ref both loose and packed) */
 	size_t w = first;
 	for (size_t i = first; i < out->nr; i++) {
