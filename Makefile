@@ -18,7 +18,8 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) \
 	-DGT_VERSION='"$(VERSION)"' -DGT_SOURCE_DOC_DIR='"$(CURDIR)/Documentation"' $(CFLAGS)
-LDLIBS = $(PKG_LIBS) -lpthread
+# --as-needed: a program loads only the libraries it uses (bin/gt uses none)
+LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lpthread
 
 # BUILD holds objects; BINDIR the programs; UNITDIR the unit test programs.
 # The sanitizer build uses its own three so it never disturbs the normal one.

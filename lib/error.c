@@ -4,14 +4,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <git2.h>
 
 static _Thread_local char last_message[1024];
 static _Thread_local int last_code;
 
 /* Formats into a scratch buffer first: the arguments may be the last
  * message itself (a caller adding context to it). */
-static void record(int code, const char *suffix, const char *fmt, va_list ap)
+void gt_error__record(int code, const char *suffix, const char *fmt, va_list ap)
 {
 	char buf[sizeof(last_message)];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -29,28 +28,7 @@ int gt_error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	record(code, NULL, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int gt_error_git(int git_code, const char *fmt, ...)
-{
-	int saved_errno = errno;
-	const git_error *e = git_error_last();
-	int code;
-	va_list ap;
-
-	switch (git_code) {
-	case GIT_ENOTFOUND: code = GT_ENOTFOUND; break;
-	case GIT_EEXISTS: code = GT_EEXISTS; break;
-	case GIT_ELOCKED: code = GT_ELOCKED; break;
-	case GIT_EMODIFIED: code = GT_ECONFLICT; break;
-	default: code = GT_ERROR; break;
-	}
-	va_start(ap, fmt);
-	record(code, e && e->message ? e->message
-		     : saved_errno ? strerror(saved_errno) : "unknown libgit2 error", fmt, ap);
+	gt_error__record(code, NULL, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -60,7 +38,7 @@ int gt_error_errno(const char *fmt, ...)
 	const char *msg = strerror(errno);
 	va_list ap;
 	va_start(ap, fmt);
-	record(GT_ERROR, msg, fmt, ap);
+	gt_error__record(GT_ERROR, msg, fmt, ap);
 	va_end(ap);
 	return GT_ERROR;
 }

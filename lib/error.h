@@ -46,4 +46,8 @@ int gt_error_last_code(void);
 
 void gt_error_clear(void);
 
+/* internal: record a formatted message (with ": suffix" when given) */
+#include <stdarg.h>
+void gt_error__record(int code, const char *suffix, const char *fmt, va_list ap);
+
 #endif
