@@ -67,47 +67,96 @@ struct packed {
 	int sorted;
 };
 
+/*
+ * The mapping of packed-refs is kept for the process while the file
+ * stays the same (device, inode, size, change time): a command looks up
+ * several refs, and on some machines each page fault costs microseconds.
+ */
+static struct {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec ctime, mtime;
+	const char *map;
+} packed_cache;
+
+static int same_file(const struct stat *st, const char *path)
+{
+	return packed_cache.map && !strcmp(packed_cache.path, path) &&
+	       packed_cache.dev == st->st_dev && packed_cache.ino == st->st_ino &&
+	       packed_cache.size == st->st_size &&
+	       packed_cache.ctime.tv_sec == st->st_ctim.tv_sec &&
+	       packed_cache.ctime.tv_nsec == st->st_ctim.tv_nsec &&
+	       packed_cache.mtime.tv_sec == st->st_mtim.tv_sec &&
+	       packed_cache.mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static void drop_packed_cache(void)
+{
+	if (packed_cache.map)
+		munmap((void *)packed_cache.map, (size_t)packed_cache.size);
+	free(packed_cache.path);
+	memset(&packed_cache, 0, sizeof(packed_cache));
+}
+
 static int packed_open(struct packed *p, git_repository *repo)
 {
 	char *path = ref_path(repo, "packed-refs", "");
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	int fd, r = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (fd < 0) {
+	if (stat(path, &st) < 0) {
 		r = errno == ENOENT ? 0 : gt_error_errno("cannot read %s", path);
 		free(path);
 		return r;
 	}
-	if (fstat(fd, &st) < 0) {
-		r = gt_error_errno("cannot read %s", path);
-	} else if (st.st_size > 0) {
-		p->size = (size_t)st.st_size;
-		p->map = mmap(NULL, p->size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p->map == MAP_FAILED) {
-			p->map = NULL;
-			r = gt_error_errno("cannot map %s", path);
-		} else {
-			p->start = p->map;
-			p->end = p->map + p->size;
-			if (*p->start == '#') {
-				const char *nl = memchr(p->start, '\n', p->size);
-				const char *traits = p->start;
-				size_t len = nl ? (size_t)(nl - traits) : p->size;
-				p->sorted = memmem(traits, len, " sorted", 7) != NULL;
-				p->start = nl ? nl + 1 : p->end;
+	if (!same_file(&st, path)) {
+		drop_packed_cache();
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = errno == ENOENT ? 0 : gt_error_errno("cannot read %s", path);
+			free(path);
+			return r;
+		}
+		/* stat the file we opened: it may have been replaced since */
+		if (fstat(fd, &st) < 0) {
+			r = gt_error_errno("cannot read %s", path);
+		} else if (st.st_size > 0) {
+			const char *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (map == MAP_FAILED) {
+				r = gt_error_errno("cannot map %s", path);
+			} else {
+				packed_cache.path = gt_xstrdup(path);
+				packed_cache.dev = st.st_dev;
+				packed_cache.ino = st.st_ino;
+				packed_cache.size = st.st_size;
+				packed_cache.ctime = st.st_ctim;
+				packed_cache.mtime = st.st_mtim;
+				packed_cache.map = map;
 			}
 		}
+		close(fd);
 	}
-	close(fd);
 	free(path);
-	return r;
+	if (r < 0 || !packed_cache.map)
+		return r;
+	p->map = p->start = packed_cache.map;
+	p->size = (size_t)packed_cache.size;
+	p->end = p->map + p->size;
+	if (*p->start == '#') {
+		const char *nl = memchr(p->start, '\n', p->size);
+		size_t len = nl ? (size_t)(nl - p->start) : p->size;
+		p->sorted = memmem(p->start, len, " sorted", 7) != NULL;
+		p->start = nl ? nl + 1 : p->end;
+	}
+	return 0;
 }
 
 static void packed_close(struct packed *p)
 {
-	if (p->map)
-		munmap((void *)p->map, p->size);
+	(void)p; /* the mapping stays cached; see packed_cache */
 }
 
 /* The start of the line holding pos. */

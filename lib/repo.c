@@ -20,6 +20,9 @@ static void init_libgit2_once(void)
 	static int done;
 	if (!done) {
 		git_libgit2_init();
+		/* every object gt writes refers to objects it has just written
+		 * or read: libgit2's existence check of each is redundant work */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 		done = 1;
 	}
 }
