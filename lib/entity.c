@@ -466,7 +466,6 @@ struct prepared {
 	git_oid old;         /* zero when the ref does not exist */
 	int exists;
 	git_oid new_id;
-	char *message;
 };
 
 static int write_blob_json(git_oid *out, git_repository *git, const cJSON *v)
@@ -500,6 +499,20 @@ cJSON *gt_entity_stamp_op(cJSON *op, uint64_t clock, int64_t time_ms, const char
 	return stamped;
 }
 
+/* The commit message: "<op type>: <id> <title, first line, 72 bytes>". */
+static char *commit_message(const cJSON *op, const cJSON *snapshot, const char *id)
+{
+	gt_strbuf msg = GT_STRBUF_INIT;
+	const char *title = gt_json_str(snapshot, "title");
+	gt_strbuf_addf(&msg, "%s: %s", gt_json_str(op, "type"), id);
+	if (title && *title) {
+		size_t n = strcspn(title, "\n");
+		gt_strbuf_addf(&msg, " %.*s", (int)(n > 72 ? 72 : n), title);
+	}
+	gt_strbuf_addch(&msg, '\n');
+	return gt_strbuf_detach(&msg);
+}
+
 int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
 		     const gt_entity_type *type, const char *id,
 		     const git_oid *parent, const cJSON *op, const cJSON *snapshot)
@@ -511,7 +524,7 @@ int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
 	git_signature *sig = NULL;
 	git_oid op_id, snap_id, tree_id;
 	char name[64];
-	gt_strbuf msg = GT_STRBUF_INIT;
+	char *msg = NULL;
 	int r;
 
 	snapshot_name(name, sizeof(name), type);
@@ -536,26 +549,85 @@ int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
 		r = gt_error_git(r, "invalid actor '%s'", actor);
 		goto out;
 	}
-	const char *title = gt_json_str(snapshot, "title");
-	gt_strbuf_addf(&msg, "%s: %s", gt_json_str(op, "type"), id);
-	if (title && *title) {
-		size_t n = strcspn(title, "\n");
-		gt_strbuf_addf(&msg, " %.*s", (int)(n > 72 ? 72 : n), title);
-	}
-	gt_strbuf_addch(&msg, '\n');
+	msg = commit_message(op, snapshot, id);
 	const git_commit *parents[1] = { parent_commit };
-	if ((r = git_commit_create(out, git, NULL, sig, sig, NULL, msg.buf, tree,
+	if ((r = git_commit_create(out, git, NULL, sig, sig, NULL, msg, tree,
 				   parent_commit ? 1 : 0, parents)) < 0) {
 		r = gt_error_git(r, "cannot write commit for %s %s", type->name, id);
 		goto out;
 	}
-	*message = gt_strbuf_detach(&msg);
+	*message = msg;
+	msg = NULL;
 out:
-	gt_strbuf_release(&msg);
+	free(msg);
 	git_signature_free(sig);
 	git_commit_free(parent_commit);
 	git_tree_free(tree);
 	git_treebuilder_free(tb);
+	return r;
+}
+
+static int write_loose_json(git_oid *out, gt_repo *repo, const cJSON *v)
+{
+	char *text = gt_json_print(v);
+	if (!text)
+		return GT_ERROR;
+	int r = gt_repo_write_loose(out, repo, text, strlen(text), GIT_OBJECT_BLOB);
+	free(text);
+	return r;
+}
+
+/* A tree entry in git's raw format: "100644 <name>\0<20-byte id>". */
+static void add_tree_entry(gt_strbuf *tree, const char *name, const git_oid *id)
+{
+	gt_strbuf_addf(tree, "100644 %s", name);
+	gt_strbuf_addch(tree, '\0');
+	gt_strbuf_add(tree, id->id, GIT_OID_RAWSZ);
+}
+
+/*
+ * The same commit as gt_entity_commit, written straight as loose objects
+ * (see gt_repo_write_loose): the path of every ordinary write. The actor
+ * was checked (no '<', '>' or newline) when the write started.
+ */
+static int commit_loose(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			const char *id, const git_oid *parent, const cJSON *op,
+			const cJSON *snapshot)
+{
+	gt_strbuf tree = GT_STRBUF_INIT, commit = GT_STRBUF_INIT;
+	git_oid op_id, snap_id, tree_id;
+	char name[64], hex[GIT_OID_HEXSZ + 1];
+	char *msg = NULL;
+	int r;
+
+	snapshot_name(name, sizeof(name), type);
+	if ((r = write_loose_json(&op_id, repo, op)) < 0 ||
+	    (r = write_loose_json(&snap_id, repo, snapshot)) < 0)
+		goto out;
+	/* entries in git's order: by name ("<type>.json" vs "op.json") */
+	if (strcmp(name, GT_OP_FILE) < 0) {
+		add_tree_entry(&tree, name, &snap_id);
+		add_tree_entry(&tree, GT_OP_FILE, &op_id);
+	} else {
+		add_tree_entry(&tree, GT_OP_FILE, &op_id);
+		add_tree_entry(&tree, name, &snap_id);
+	}
+	if ((r = gt_repo_write_loose(&tree_id, repo, tree.buf, tree.len, GIT_OBJECT_TREE)) < 0)
+		goto out;
+	const char *actor = gt_json_str(op, "actor");
+	long long secs = (long long)(gt_json_long(op, "time", 0) / 1000);
+	gt_strbuf_addf(&commit, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree_id));
+	if (parent)
+		gt_strbuf_addf(&commit, "parent %s\n", git_oid_tostr(hex, sizeof(hex), parent));
+	gt_strbuf_addf(&commit, "author %s <%s> %lld +0000\n", actor, actor, secs);
+	gt_strbuf_addf(&commit, "committer %s <%s> %lld +0000\n\n", actor, actor, secs);
+	msg = commit_message(op, snapshot, id);
+	gt_strbuf_adds(&commit, msg);
+	r = gt_repo_write_loose(out, repo, commit.buf, commit.len, GIT_OBJECT_COMMIT);
+out:
+	free(msg);
+	gt_strbuf_release(&tree);
+	gt_strbuf_release(&commit);
 	return r;
 }
 
@@ -569,6 +641,9 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 	int r;
 
 	w->changed = 0;
+	const char *actor = gt_repo_actor(repo);
+	if (!*actor || strpbrk(actor, "<>\n"))
+		return gt_error_set(GT_EINVALID, "invalid actor '%s' (no '<', '>' or newline)", actor);
 	if (!gt_entity_id_valid(w->id))
 		return gt_error_set(GT_EINVALID, "invalid %s id '%s'", w->type->name, w->id);
 	p->refname = gt_entity_refname(w->type, w->id);
@@ -598,7 +673,7 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 	snapshot = cur ? cJSON_Duplicate(cur->snapshot, 1) : cJSON_CreateObject();
 	if ((r = gt_op_apply(snapshot, op)) < 0)
 		goto out;
-	if ((r = gt_entity_commit(&p->new_id, &p->message, repo, w->type, w->id,
+	if ((r = commit_loose(&p->new_id, repo, w->type, w->id,
 			      cur ? &cur->tip : NULL, op, snapshot)) < 0)
 		goto out;
 	w->changed = 1;
@@ -614,7 +689,6 @@ static void release_prepared(struct prepared *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(p[i].refname);
-		free(p[i].message);
 	}
 	memset(p, 0, n * sizeof(*p));
 }

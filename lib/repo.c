@@ -2,6 +2,8 @@
 #include "error.h"
 #include "strbuf.h"
 
+#include <git2/sys/odb_backend.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@ struct gt_repo {
 	char *gastown_dir;
 	gt_config *config;
 	char *actor;
+	git_odb_backend *loose; /* gt_repo_write_loose's writer, made on first use */
 };
 
 static void init_libgit2_once(void)
@@ -86,6 +89,8 @@ void gt_repo_free(gt_repo *repo)
 {
 	if (!repo)
 		return;
+	if (repo->loose)
+		repo->loose->free(repo->loose);
 	git_repository_free(repo->git);
 	gt_config_free(repo->config);
 	free(repo->gastown_dir);
@@ -114,6 +119,26 @@ int gt_repo_reload_config(gt_repo *repo)
 	repo->config = cfg;
 	free(repo->actor);
 	repo->actor = pick_actor(repo);
+	return 0;
+}
+
+int gt_repo_write_loose(git_oid *out, gt_repo *repo, const void *data, size_t len,
+			git_object_t type)
+{
+	int r;
+	if (!repo->loose) {
+		const char *common = git_repository_commondir(repo->git);
+		gt_strbuf dir = GT_STRBUF_INIT;
+		gt_strbuf_addf(&dir, "%s%sobjects", common,
+			       common[strlen(common) - 1] == '/' ? "" : "/");
+		r = git_odb_backend_loose(&repo->loose, dir.buf, -1, 0, 0, 0);
+		gt_strbuf_release(&dir);
+		if (r < 0)
+			return gt_error_git(r, "cannot open the object directory");
+	}
+	if ((r = git_odb_hash(out, data, len, type)) < 0 ||
+	    (r = repo->loose->write(repo->loose, out, data, len, type)) < 0)
+		return gt_error_git(r, "cannot write object");
 	return 0;
 }
 

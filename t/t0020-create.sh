@@ -197,6 +197,23 @@ test_expect_success 'unknown parent or dependency: error, nothing created' '
 	test_cmp before after
 '
 
+test_expect_success 'an actor that cannot be a commit author is refused' '
+	cd repo &&
+	git for-each-ref >before &&
+	GT_ACTOR="evil <x>" test_expect_code 3 gt create x 2>err &&
+	test_grep "invalid actor .evil <x>. (no .<., .>. or newline)" err &&
+	git for-each-ref >after &&
+	test_cmp before after
+'
+
+test_expect_success 'new objects are loose objects git itself accepts' '
+	cd repo &&
+	gt create "checked by git" >id &&
+	git cat-file -t "refs/gastown/beads/$(cat id)" >type &&
+	echo commit >expect && test_cmp expect type &&
+	git fsck --no-dangling --strict
+'
+
 test_expect_success 'ids that try to escape are refused' '
 	cd repo &&
 	for bad in "../x" "a b" "x.lock" ".hidden" "a..b" "$(printf "a\tb")" "ab-%2F"; do
