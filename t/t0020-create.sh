@@ -208,8 +208,8 @@ test_expect_success 'an actor that cannot be a commit author is refused' '
 
 test_expect_success 'new objects are loose objects git itself accepts' '
 	cd repo &&
-	gt create "checked by git" >id &&
-	git cat-file -t "refs/gastown/beads/$(cat id)" >type &&
+	gt create "checked by git" >id6 &&
+	git cat-file -t "refs/gastown/beads/$(cat id6)" >type &&
 	echo commit >expect && test_cmp expect type &&
 	git fsck --no-dangling --strict
 '
