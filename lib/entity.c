@@ -468,16 +468,6 @@ struct prepared {
 	git_oid new_id;
 };
 
-static int write_blob_json(git_oid *out, git_repository *git, const cJSON *v)
-{
-	char *text = gt_json_print(v);
-	if (!text)
-		return GT_ERROR;
-	int r = git_blob_create_from_buffer(out, git, text, strlen(text));
-	free(text);
-	return r < 0 ? gt_error_git(r, "cannot write object") : 0;
-}
-
 /* The operation as stored: fixed member order, then the builder's rest. */
 cJSON *gt_entity_stamp_op(cJSON *op, uint64_t clock, int64_t time_ms, const char *actor)
 {
@@ -513,66 +503,31 @@ static char *commit_message(const cJSON *op, const cJSON *snapshot, const char *
 	return gt_strbuf_detach(&msg);
 }
 
-int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
-		     const gt_entity_type *type, const char *id,
-		     const git_oid *parent, const cJSON *op, const cJSON *snapshot)
+/*
+ * Write one object: straight to the loose object directory (every ordinary
+ * write; see gt_repo_write_loose), or through the repository's object
+ * database (bulk writers that swap in their own, such as import's
+ * in-memory pack).
+ */
+static int write_object(git_oid *out, gt_repo *repo, int direct, const void *data,
+			size_t len, git_object_t type)
 {
-	git_repository *git = gt_repo_git(repo);
-	git_treebuilder *tb = NULL;
-	git_tree *tree = NULL;
-	git_commit *parent_commit = NULL;
-	git_signature *sig = NULL;
-	git_oid op_id, snap_id, tree_id;
-	char name[64];
-	char *msg = NULL;
+	git_odb *odb = NULL;
 	int r;
-
-	snapshot_name(name, sizeof(name), type);
-	if ((r = write_blob_json(&op_id, git, op)) < 0 ||
-	    (r = write_blob_json(&snap_id, git, snapshot)) < 0)
-		goto out;
-	if ((r = git_treebuilder_new(&tb, git, NULL)) < 0 ||
-	    (r = git_treebuilder_insert(NULL, tb, name, &snap_id, GIT_FILEMODE_BLOB)) < 0 ||
-	    (r = git_treebuilder_insert(NULL, tb, GT_OP_FILE, &op_id, GIT_FILEMODE_BLOB)) < 0 ||
-	    (r = git_treebuilder_write(&tree_id, tb)) < 0 ||
-	    (r = git_tree_lookup(&tree, git, &tree_id)) < 0) {
-		r = gt_error_git(r, "cannot write tree for %s %s", type->name, id);
-		goto out;
-	}
-	if (parent && (r = git_commit_lookup(&parent_commit, git, parent)) < 0) {
-		r = gt_error_git(r, "cannot read %s %s", type->name, id);
-		goto out;
-	}
-	const char *actor = gt_json_str(op, "actor");
-	int64_t time_ms = (int64_t)gt_json_long(op, "time", 0);
-	if ((r = git_signature_new(&sig, actor, actor, time_ms / 1000, 0)) < 0) {
-		r = gt_error_git(r, "invalid actor '%s'", actor);
-		goto out;
-	}
-	msg = commit_message(op, snapshot, id);
-	const git_commit *parents[1] = { parent_commit };
-	if ((r = git_commit_create(out, git, NULL, sig, sig, NULL, msg, tree,
-				   parent_commit ? 1 : 0, parents)) < 0) {
-		r = gt_error_git(r, "cannot write commit for %s %s", type->name, id);
-		goto out;
-	}
-	*message = msg;
-	msg = NULL;
-out:
-	free(msg);
-	git_signature_free(sig);
-	git_commit_free(parent_commit);
-	git_tree_free(tree);
-	git_treebuilder_free(tb);
-	return r;
+	if (direct)
+		return gt_repo_write_loose(out, repo, data, len, type);
+	if ((r = git_repository_odb(&odb, gt_repo_git(repo))) == 0)
+		r = git_odb_write(out, odb, data, len, type);
+	git_odb_free(odb);
+	return r < 0 ? gt_error_git(r, "cannot write object") : 0;
 }
 
-static int write_loose_json(git_oid *out, gt_repo *repo, const cJSON *v)
+static int write_json(git_oid *out, gt_repo *repo, int direct, const cJSON *v)
 {
 	char *text = gt_json_print(v);
 	if (!text)
 		return GT_ERROR;
-	int r = gt_repo_write_loose(out, repo, text, strlen(text), GIT_OBJECT_BLOB);
+	int r = write_object(out, repo, direct, text, strlen(text), GIT_OBJECT_BLOB);
 	free(text);
 	return r;
 }
@@ -586,13 +541,12 @@ static void add_tree_entry(gt_strbuf *tree, const char *name, const git_oid *id)
 }
 
 /*
- * The same commit as gt_entity_commit, written straight as loose objects
- * (see gt_repo_write_loose): the path of every ordinary write. The actor
- * was checked (no '<', '>' or newline) when the write started.
+ * Write the blobs, tree and commit of one operation, built in git's raw
+ * formats; *message (caller frees, may be NULL) gets the commit message.
  */
-static int commit_loose(git_oid *out, gt_repo *repo, const gt_entity_type *type,
-			const char *id, const git_oid *parent, const cJSON *op,
-			const cJSON *snapshot)
+static int build_commit(git_oid *out, char **message, gt_repo *repo, int direct,
+			const gt_entity_type *type, const char *id,
+			const git_oid *parent, const cJSON *op, const cJSON *snapshot)
 {
 	gt_strbuf tree = GT_STRBUF_INIT, commit = GT_STRBUF_INIT;
 	git_oid op_id, snap_id, tree_id;
@@ -601,8 +555,12 @@ static int commit_loose(git_oid *out, gt_repo *repo, const gt_entity_type *type,
 	int r;
 
 	snapshot_name(name, sizeof(name), type);
-	if ((r = write_loose_json(&op_id, repo, op)) < 0 ||
-	    (r = write_loose_json(&snap_id, repo, snapshot)) < 0)
+	const char *actor = gt_json_str(op, "actor");
+	if (!actor || !*actor || strpbrk(actor, "<>\n"))
+		return gt_error_set(GT_EINVALID, "invalid actor '%s' (no '<', '>' or newline)",
+				    actor ? actor : "");
+	if ((r = write_json(&op_id, repo, direct, op)) < 0 ||
+	    (r = write_json(&snap_id, repo, direct, snapshot)) < 0)
 		goto out;
 	/* entries in git's order: by name ("<type>.json" vs "op.json") */
 	if (strcmp(name, GT_OP_FILE) < 0) {
@@ -612,9 +570,8 @@ static int commit_loose(git_oid *out, gt_repo *repo, const gt_entity_type *type,
 		add_tree_entry(&tree, GT_OP_FILE, &op_id);
 		add_tree_entry(&tree, name, &snap_id);
 	}
-	if ((r = gt_repo_write_loose(&tree_id, repo, tree.buf, tree.len, GIT_OBJECT_TREE)) < 0)
+	if ((r = write_object(&tree_id, repo, direct, tree.buf, tree.len, GIT_OBJECT_TREE)) < 0)
 		goto out;
-	const char *actor = gt_json_str(op, "actor");
 	long long secs = (long long)(gt_json_long(op, "time", 0) / 1000);
 	gt_strbuf_addf(&commit, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree_id));
 	if (parent)
@@ -623,12 +580,23 @@ static int commit_loose(git_oid *out, gt_repo *repo, const gt_entity_type *type,
 	gt_strbuf_addf(&commit, "committer %s <%s> %lld +0000\n\n", actor, actor, secs);
 	msg = commit_message(op, snapshot, id);
 	gt_strbuf_adds(&commit, msg);
-	r = gt_repo_write_loose(out, repo, commit.buf, commit.len, GIT_OBJECT_COMMIT);
+	if ((r = write_object(out, repo, direct, commit.buf, commit.len, GIT_OBJECT_COMMIT)) == 0 &&
+	    message) {
+		*message = msg;
+		msg = NULL;
+	}
 out:
 	free(msg);
 	gt_strbuf_release(&tree);
 	gt_strbuf_release(&commit);
 	return r;
+}
+
+int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
+		     const gt_entity_type *type, const char *id,
+		     const git_oid *parent, const cJSON *op, const cJSON *snapshot)
+{
+	return build_commit(out, message, repo, 0, type, id, parent, op, snapshot);
 }
 
 /* Read, build and write the commit of one write; no ref moves yet. */
@@ -641,9 +609,6 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 	int r;
 
 	w->changed = 0;
-	const char *actor = gt_repo_actor(repo);
-	if (!*actor || strpbrk(actor, "<>\n"))
-		return gt_error_set(GT_EINVALID, "invalid actor '%s' (no '<', '>' or newline)", actor);
 	if (!gt_entity_id_valid(w->id))
 		return gt_error_set(GT_EINVALID, "invalid %s id '%s'", w->type->name, w->id);
 	p->refname = gt_entity_refname(w->type, w->id);
@@ -673,7 +638,7 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 	snapshot = cur ? cJSON_Duplicate(cur->snapshot, 1) : cJSON_CreateObject();
 	if ((r = gt_op_apply(snapshot, op)) < 0)
 		goto out;
-	if ((r = commit_loose(&p->new_id, repo, w->type, w->id,
+	if ((r = build_commit(&p->new_id, NULL, repo, 1, w->type, w->id,
 			      cur ? &cur->tip : NULL, op, snapshot)) < 0)
 		goto out;
 	w->changed = 1;
