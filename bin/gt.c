@@ -30,6 +30,9 @@ static const char *const commands[][2] = {
 	{ "fsck", "check the ledger for damage" },
 	{ "import", "import beads JSONL" },
 	{ "export", "export beads JSONL" },
+	{ "sync", "fetch, merge and push the ledger" },
+	{ "merge", "merge a fetched ledger" },
+	{ "remote-setup", "make a remote carry the ledger" },
 };
 
 static void print_help(FILE *fp)

@@ -8,7 +8,23 @@
 #include <string.h>
 #include <unistd.h>
 
-const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/" };
+/* A renamed bead's own dependencies carry its id as issue_id. */
+static void bead_rename(cJSON *op, const cJSON *snapshot, const char *old_id,
+			const char *new_id)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(snapshot, "dependencies")) {
+		const char *issue = gt_json_str(d, "issue_id");
+		if (!issue || strcmp(issue, old_id))
+			continue;
+		cJSON *match = cJSON_Duplicate(d, 1), *moved = cJSON_Duplicate(d, 1);
+		gt_json_put_str(moved, "issue_id", new_id);
+		gt_op_remove(op, "dependencies", match);
+		gt_op_add(op, "dependencies", moved, NULL);
+	}
+}
+
+const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename };
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -261,8 +277,32 @@ static int max_child(long *out, gt_repo *repo, const char *parent)
 
 /* --- create ------------------------------------------------------------- */
 
+/*
+ * Record in op the tip each target id has now ("targets": {id: tip}),
+ * so that if that bead is later renamed because another clone gave its
+ * id to another bead (see merge.h), this reference can follow it.
+ */
+static void record_target(cJSON *op, gt_repo *repo, const char *target)
+{
+	char *refname;
+	git_oid tip;
+	char hex[GIT_OID_HEXSZ + 1];
+	cJSON *targets;
+
+	if (!target || !strncmp(target, "external:", 9))
+		return;
+	refname = gt_entity_refname(&gt_bead_type, target);
+	if (gt_refs_read(&tip, gt_repo_git(repo), refname) == 0) {
+		if (!(targets = cJSON_GetObjectItemCaseSensitive(op, "targets")))
+			targets = cJSON_AddObjectToObject(op, "targets");
+		gt_json_put_str(targets, target, git_oid_tostr(hex, sizeof(hex), &tip));
+	}
+	free(refname);
+}
+
 struct create_ctx {
 	const cJSON *snapshot;
+	gt_repo *repo;
 };
 
 static int build_create(cJSON **op_out, const cJSON *current, const char *id,
@@ -272,8 +312,12 @@ static int build_create(cJSON **op_out, const cJSON *current, const char *id,
 	(void)current;
 	(void)id;
 	cJSON *op = gt_op_new("bead.create");
+	const cJSON *d;
 	for (const cJSON *m = ctx->snapshot->child; m; m = m->next)
 		gt_op_set(op, m->string, cJSON_Duplicate(m, 1));
+	record_target(op, ctx->repo, gt_json_str(ctx->snapshot, "parent"));
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(ctx->snapshot, "dependencies"))
+		record_target(op, ctx->repo, gt_json_str(d, "depends_on_id"));
 	*op_out = op;
 	return 0;
 }
@@ -467,6 +511,7 @@ int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records
 			if (!allow_dangling && (r = check_targets(repo, rec, &ids)) < 0)
 				goto out;
 			ctx[i].snapshot = initial_snapshot(repo, rec, ids.items[i]);
+			ctx[i].repo = repo;
 			writes[i] = (gt_entity_write){ &gt_bead_type, ids.items[i], GT_WRITE_CREATE,
 						       build_create, &ctx[i], 0, { { 0 } }, 0 };
 			i++;
@@ -829,6 +874,7 @@ static int reaches(gt_repo *repo, const char *from, const char *goal,
 struct dep_ctx {
 	const char *target, *type, *actor;
 	int adding;
+	gt_repo *repo;
 };
 
 static int build_dep(cJSON **op_out, const cJSON *current, const char *id,
@@ -858,10 +904,11 @@ static int build_dep(cJSON **op_out, const cJSON *current, const char *id,
 	}
 	now = now_string();
 	cJSON *op = gt_op_new(c->adding ? "bead.dep.add" : "bead.dep.remove");
-	if (c->adding)
+	if (c->adding) {
 		gt_op_add(op, "dependencies",
 			  new_dependency(id, c->target, c->type, now, c->actor), match);
-	else
+		record_target(op, c->repo, c->target);
+	} else
 		gt_op_remove(op, "dependencies", match);
 	if (cJSON_GetObjectItemCaseSensitive(current, "dependency_count"))
 		gt_op_set(op, "dependency_count",
@@ -875,7 +922,7 @@ static int build_dep(cJSON **op_out, const cJSON *current, const char *id,
 int gt_bead_dep_add(gt_repo *repo, const char *id, const char *depends_on,
 		    const char *type)
 {
-	struct dep_ctx c = { depends_on, type, gt_repo_actor(repo), 1 };
+	struct dep_ctx c = { depends_on, type, gt_repo_actor(repo), 1, repo };
 	gt_entity_write w = { &gt_bead_type, id, 0, build_dep, &c, 0, { { 0 } }, 0 };
 	cJSON *s = NULL;
 	int r;
@@ -915,7 +962,7 @@ int gt_bead_dep_add(gt_repo *repo, const char *id, const char *depends_on,
 int gt_bead_dep_remove(gt_repo *repo, const char *id, const char *depends_on,
 		       const char *type)
 {
-	struct dep_ctx c = { depends_on, type, gt_repo_actor(repo), 0 };
+	struct dep_ctx c = { depends_on, type, gt_repo_actor(repo), 0, repo };
 	gt_entity_write w = { &gt_bead_type, id, 0, build_dep, &c, 0, { { 0 } }, 0 };
 	if (!gt_bead_id_valid(id))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", id);

@@ -366,6 +366,11 @@ static int replay_cmp(const void *a, const void *b)
 
 int gt_entity_replay(cJSON **out, gt_repo *repo, const git_oid *commit)
 {
+	return gt_entity_replay_heads(out, repo, commit, 1);
+}
+
+int gt_entity_replay_heads(cJSON **out, gt_repo *repo, const git_oid *heads, size_t n)
+{
 	git_repository *git = gt_repo_git(repo);
 	git_revwalk *walk = NULL;
 	struct replay_op *ops = NULL;
@@ -373,11 +378,15 @@ int gt_entity_replay(cJSON **out, gt_repo *repo, const git_oid *commit)
 	git_oid id;
 	int r;
 
-	if ((r = git_revwalk_new(&walk, git)) < 0 ||
-	    (r = git_revwalk_push(walk, commit)) < 0) {
-		r = gt_error_git(r, "cannot walk %s", git_oid_tostr_s(commit));
+	if ((r = git_revwalk_new(&walk, git)) < 0) {
+		r = gt_error_git(r, "cannot walk %s", git_oid_tostr_s(heads));
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		if ((r = git_revwalk_push(walk, &heads[i])) < 0) {
+			r = gt_error_git(r, "cannot walk %s", git_oid_tostr_s(&heads[i]));
+			goto out;
+		}
 	while ((r = git_revwalk_next(&id, walk)) == 0) {
 		git_commit *c = NULL;
 		git_tree *tree = NULL;
@@ -407,7 +416,7 @@ int gt_entity_replay(cJSON **out, gt_repo *repo, const git_oid *commit)
 		nr++;
 	}
 	if (r != GIT_ITEROVER) {
-		r = gt_error_git(r, "cannot walk %s", git_oid_tostr_s(commit));
+		r = gt_error_git(r, "cannot walk %s", git_oid_tostr_s(heads));
 		goto out;
 	}
 	qsort(ops, nr, sizeof(*ops), replay_cmp);
@@ -546,7 +555,8 @@ static void add_tree_entry(gt_strbuf *tree, const char *name, const git_oid *id)
  */
 static int build_commit(git_oid *out, char **message, gt_repo *repo, int direct,
 			const gt_entity_type *type, const char *id,
-			const git_oid *parent, const cJSON *op, const cJSON *snapshot)
+			const git_oid *parents, size_t np, const cJSON *op,
+			const cJSON *snapshot)
 {
 	gt_strbuf tree = GT_STRBUF_INIT, commit = GT_STRBUF_INIT;
 	git_oid op_id, snap_id, tree_id;
@@ -574,8 +584,8 @@ static int build_commit(git_oid *out, char **message, gt_repo *repo, int direct,
 		goto out;
 	long long secs = (long long)(gt_json_long(op, "time", 0) / 1000);
 	gt_strbuf_addf(&commit, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree_id));
-	if (parent)
-		gt_strbuf_addf(&commit, "parent %s\n", git_oid_tostr(hex, sizeof(hex), parent));
+	for (size_t i = 0; i < np; i++)
+		gt_strbuf_addf(&commit, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &parents[i]));
 	gt_strbuf_addf(&commit, "author %s <%s> %lld +0000\n", actor, actor, secs);
 	gt_strbuf_addf(&commit, "committer %s <%s> %lld +0000\n\n", actor, actor, secs);
 	msg = commit_message(op, snapshot, id);
@@ -596,7 +606,8 @@ int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
 		     const gt_entity_type *type, const char *id,
 		     const git_oid *parent, const cJSON *op, const cJSON *snapshot)
 {
-	return build_commit(out, message, repo, 0, type, id, parent, op, snapshot);
+	return build_commit(out, message, repo, 0, type, id, parent, parent ? 1 : 0,
+			    op, snapshot);
 }
 
 /* Read, build and write the commit of one write; no ref moves yet. */
@@ -639,7 +650,7 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 	if ((r = gt_op_apply(snapshot, op)) < 0)
 		goto out;
 	if ((r = build_commit(&p->new_id, NULL, repo, 1, w->type, w->id,
-			      cur ? &cur->tip : NULL, op, snapshot)) < 0)
+			      cur ? &cur->tip : NULL, cur ? 1 : 0, op, snapshot)) < 0)
 		goto out;
 	w->changed = 1;
 	w->new_tip = p->new_id;
@@ -739,4 +750,68 @@ out:
 int gt_entity_write_one(gt_repo *repo, gt_entity_write *w)
 {
 	return gt_entity_write_many(repo, w, 1);
+}
+
+/* --- merging ------------------------------------------------------------ */
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			   const char *id, const git_oid *heads, size_t n)
+{
+	git_oid *parents = gt_xcalloc(n ? n : 1, sizeof(*parents));
+	cJSON *snapshot = NULL, *op = NULL;
+	uint64_t clock = 0;
+	int64_t time = 0;
+	int r;
+
+	/* parents in object id order: the commit does not depend on who merges */
+	memcpy(parents, heads, n * sizeof(*parents));
+	qsort(parents, n, sizeof(*parents), cmp_oid);
+	for (size_t i = 0; i < n; i++) {
+		gt_entity *e = NULL;
+		if ((r = gt_entity_read_commit(&e, repo, type, &parents[i])) < 0)
+			goto out;
+		int64_t t = (int64_t)gt_json_long(e->op, "time", 0);
+		if (e->clock > clock)
+			clock = e->clock;
+		if (t > time)
+			time = t;
+		gt_entity_free(e);
+	}
+	if ((r = gt_entity_replay_heads(&snapshot, repo, parents, n)) < 0)
+		goto out;
+	op = gt_entity_stamp_op(gt_op_new("merge"), clock + 1, time, GT_MERGE_ACTOR);
+	r = build_commit(out, NULL, repo, 0, type, id, parents, n, op, snapshot);
+out:
+	cJSON_Delete(op);
+	cJSON_Delete(snapshot);
+	free(parents);
+	return r;
+}
+
+int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			   const char *id, const git_oid *tip, cJSON *op)
+{
+	gt_entity *e = NULL;
+	cJSON *snapshot = NULL;
+	int r;
+
+	if ((r = gt_entity_read_commit(&e, repo, type, tip)) < 0) {
+		cJSON_Delete(op);
+		return r;
+	}
+	/* the tip's time, not now: every clone derives the same commit */
+	op = gt_entity_stamp_op(op, e->clock + 1, (int64_t)gt_json_long(e->op, "time", 0),
+				GT_MERGE_ACTOR);
+	snapshot = cJSON_Duplicate(e->snapshot, 1);
+	if ((r = gt_op_apply(snapshot, op)) == 0)
+		r = build_commit(out, NULL, repo, 0, type, id, tip, 1, op, snapshot);
+	cJSON_Delete(snapshot);
+	cJSON_Delete(op);
+	gt_entity_free(e);
+	return r;
 }

@@ -37,6 +37,13 @@
 typedef struct gt_entity_type {
 	const char *name;       /* "bead": snapshot "bead.json", ops "bead.*" */
 	const char *ref_prefix; /* "refs/gastown/beads/" */
+	/*
+	 * Optional: add to op the changes, beyond the generic ones, that
+	 * renaming an entity from old_id to new_id needs (a bead rewrites
+	 * the issue_id of its own dependencies). snapshot is the state.
+	 */
+	void (*rename)(cJSON *op, const cJSON *snapshot, const char *old_id,
+		       const char *new_id);
 } gt_entity_type;
 
 #define GT_OP_FILE "op.json"
@@ -101,6 +108,8 @@ int gt_entity_read_snapshot(cJSON **out, git_repository *git,
  * empty object.
  */
 int gt_entity_replay(cJSON **out, gt_repo *repo, const git_oid *commit);
+/* The same over the union of the ancestries of heads[0..n). */
+int gt_entity_replay_heads(cJSON **out, gt_repo *repo, const git_oid *heads, size_t n);
 
 /* Call cb for every entity ref of type (id, tip); stops on nonzero. */
 typedef int (*gt_entity_ref_cb)(const char *refname, const char *id,
@@ -164,6 +173,25 @@ int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
 		     const gt_entity_type *type, const char *id,
 		     const git_oid *parent, const cJSON *op,
 		     const cJSON *snapshot);
+
+/*
+ * Commits made by sync rather than by an actor: their author is
+ * GT_MERGE_ACTOR and every field derives from their inputs, so that
+ * every clone that makes the same merge or rename writes the same commit.
+ *
+ * gt_entity_commit_merge: a merge of heads[0..n) (n >= 2): parents in
+ * object id order, the snapshot their joint replay, the operation
+ * {"type":"merge"} with no changes, clock one more than the highest
+ * head's, time the latest head's. No ref moves.
+ *
+ * gt_entity_commit_op_on: op (consumed) as a new commit on tip, stamped
+ * with clock + 1 and tip's own time, snapshot tip's state after op.
+ */
+#define GT_MERGE_ACTOR "gastown"
+int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			   const char *id, const git_oid *heads, size_t n);
+int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			   const char *id, const git_oid *tip, cJSON *op);
 
 /* Valid entity id: [A-Za-z0-9][A-Za-z0-9._-]*, no "..", no ".lock" end, <= 200. */
 int gt_entity_id_valid(const char *id);

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const gt_entity_type thing = { "thing", "refs/gastown/things/" };
+static const gt_entity_type thing = { "thing", "refs/gastown/things/" , NULL };
 
 static cJSON *parse(const char *s)
 {

@@ -1,0 +1,312 @@
+#include "ledger.h"
+#include "config.h"
+#include "error.h"
+#include "refs.h"
+#include "registry.h"
+#include "strbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void gt_ledger_map_release(gt_ledger_map *m)
+{
+	for (size_t i = 0; i < m->nr; i++)
+		free(m->items[i].refname);
+	free(m->items);
+	m->items = NULL;
+	m->nr = m->alloc = 0;
+}
+
+void gt_ledger_map_add(gt_ledger_map *m, const char *refname, const git_oid *tip)
+{
+	if (m->nr == m->alloc) {
+		m->alloc = m->alloc ? m->alloc * 2 : 64;
+		m->items = gt_xrealloc(m->items, m->alloc * sizeof(*m->items));
+	}
+	m->items[m->nr].refname = gt_xstrdup(refname);
+	m->items[m->nr].tip = *tip;
+	m->nr++;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const gt_ledger_entry *)a)->refname,
+		      ((const gt_ledger_entry *)b)->refname);
+}
+
+void gt_ledger_map_sort(gt_ledger_map *m)
+{
+	if (m->nr)
+		qsort(m->items, m->nr, sizeof(*m->items), cmp_entry);
+}
+
+const gt_ledger_entry *gt_ledger_map_find(const gt_ledger_map *m, const char *refname)
+{
+	gt_ledger_entry key = { (char *)refname, { { 0 } } };
+	if (!m->nr)
+		return NULL;
+	return bsearch(&key, m->items, m->nr, sizeof(*m->items), cmp_entry);
+}
+
+int gt_ledger_carries(const char *refname)
+{
+	switch (gt_registry_ref_kind(refname, NULL)) {
+	case GT_REF_ENTITY:
+	case GT_REF_CONFIG:
+	case GT_REF_UNKNOWN:
+		return !strncmp(refname, GT_REF_ROOT, strlen(GT_REF_ROOT));
+	default:
+		return 0;
+	}
+}
+
+char *gt_ledger_path(const char *refname)
+{
+	const char *rel = refname + strlen(GT_REF_ROOT);
+	git_oid h;
+	char hex[GIT_OID_HEXSZ + 1];
+	gt_strbuf sb = GT_STRBUF_INIT;
+
+	git_odb_hash(&h, rel, strlen(rel), GIT_OBJECT_BLOB);
+	git_oid_tostr(hex, sizeof(hex), &h);
+	gt_strbuf_addf(&sb, "%.2s/%s", hex, rel);
+	return gt_strbuf_detach(&sb);
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+struct read_ctx {
+	gt_ledger_map *out;
+	const char *what;
+	int error;
+};
+
+static int read_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct read_ctx *c = payload;
+	gt_strbuf ref = GT_STRBUF_INIT;
+	const char *name = git_tree_entry_name(e);
+	int bad = 0;
+
+	if (!*root && git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		bad = 1; /* the top level holds only shards */
+	else if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return 0; /* descend */
+	else if (git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT)
+		bad = 1;
+	if (!bad) {
+		/* root is "<xx>/<dirs>/": the ref is refs/gastown/<dirs>/<name> */
+		const char *slash = strchr(root, '/');
+		gt_strbuf_adds(&ref, GT_REF_ROOT);
+		gt_strbuf_adds(&ref, slash + 1);
+		gt_strbuf_adds(&ref, name);
+		char *path = gt_ledger_path(ref.buf);
+		if (!gt_ledger_carries(ref.buf) || strncmp(path, root, 2) ||
+		    git_reference_is_valid_name(ref.buf) != 1)
+			bad = 1;
+		free(path);
+	}
+	if (bad) {
+		c->error = gt_error_set(GT_ECORRUPT, "%s: '%s%s' is not a ledger entry",
+					c->what, root, name);
+		gt_strbuf_release(&ref);
+		return -1;
+	}
+	gt_ledger_map_add(c->out, ref.buf, git_tree_entry_id(e));
+	gt_strbuf_release(&ref);
+	return 0;
+}
+
+int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
+{
+	git_repository *git = gt_repo_git(repo);
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	char what[GIT_OID_HEXSZ + 1];
+	struct read_ctx ctx = { out, what, 0 };
+	size_t first = out->nr;
+	int r;
+
+	git_oid_tostr(what, sizeof(what), commit);
+	if (git_commit_lookup(&c, git, commit) < 0 || git_commit_tree(&tree, c) < 0) {
+		r = gt_error_set(GT_ECORRUPT, "ledger %s is not a readable commit", what);
+		goto out;
+	}
+	r = git_tree_walk(tree, GIT_TREEWALK_PRE, read_entry, &ctx);
+	if (ctx.error) {
+		r = ctx.error;
+		goto out;
+	}
+	if (r < 0) {
+		r = gt_error_git(r, "cannot read ledger %s", what);
+		goto out;
+	}
+	gt_ledger_map_sort(out);
+	for (size_t i = first + 1; i < out->nr; i++)
+		if (!strcmp(out->items[i - 1].refname, out->items[i].refname)) {
+			r = gt_error_set(GT_ECORRUPT, "ledger %s: %s appears twice", what,
+					 out->items[i].refname);
+			goto out;
+		}
+	r = 0;
+out:
+	git_tree_free(tree);
+	git_commit_free(c);
+	return r;
+}
+
+int gt_ledger_local(gt_ledger_map *out, gt_repo *repo)
+{
+	git_repository *git = gt_repo_git(repo);
+	gt_strlist names = GT_STRLIST_INIT;
+	int r;
+
+	/* each type's refs (one directory level each), and the shared config */
+	for (size_t i = 0; i < gt_registry_count(); i++)
+		if ((r = gt_refs_list_prefix(&names, git, gt_registry_type(i)->ref_prefix)) < 0)
+			goto out;
+	gt_strlist_push(&names, GT_CONFIG_REF);
+	for (size_t i = 0; i < names.nr; i++) {
+		git_oid tip;
+		if (!gt_ledger_carries(names.items[i]))
+			continue;
+		r = gt_refs_read(&tip, git, names.items[i]);
+		if (r == GT_ENOTFOUND)
+			continue; /* deleted since it was listed */
+		if (r < 0)
+			goto out;
+		gt_ledger_map_add(out, names.items[i], &tip);
+	}
+	gt_ledger_map_sort(out);
+	r = 0;
+out:
+	gt_strlist_clear(&names);
+	return r;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+static void add_parent(gt_strbuf *commit, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	gt_strbuf_addf(commit, "parent %s\n", git_oid_tostr(hex, sizeof(hex), id));
+}
+
+static int write_commit(git_oid *out, git_repository *git, const git_oid *tree,
+			const git_oid *parents, size_t np, const char *message)
+{
+	gt_strbuf c = GT_STRBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_odb *odb = NULL;
+	int r;
+
+	gt_strbuf_addf(&c, "tree %s\n", git_oid_tostr(hex, sizeof(hex), tree));
+	for (size_t i = 0; i < np; i++)
+		add_parent(&c, &parents[i]);
+	/* fixed identity and time: a ledger commit depends only on its inputs */
+	gt_strbuf_adds(&c, "author gastown <gastown> 0 +0000\n");
+	gt_strbuf_adds(&c, "committer gastown <gastown> 0 +0000\n\n");
+	gt_strbuf_adds(&c, message);
+	if ((r = git_repository_odb(&odb, git)) == 0)
+		r = git_odb_write(out, odb, c.buf, c.len, GIT_OBJECT_COMMIT);
+	git_odb_free(odb);
+	gt_strbuf_release(&c);
+	return r < 0 ? gt_error_git(r, "cannot write the ledger commit") : 0;
+}
+
+/* Parents beyond the bound go through carrier commits. */
+static int carry(git_oid **parents, size_t *np, git_repository *git)
+{
+	git_oid empty, *carriers = NULL;
+	git_treebuilder *tb = NULL;
+	size_t nc = 0;
+	int r;
+
+	if (*np <= GT_LEDGER_MAX_PARENTS)
+		return 0;
+	if ((r = git_treebuilder_new(&tb, git, NULL)) < 0 ||
+	    (r = git_treebuilder_write(&empty, tb)) < 0) {
+		git_treebuilder_free(tb);
+		return gt_error_git(r, "cannot write an empty tree");
+	}
+	git_treebuilder_free(tb);
+	carriers = gt_xcalloc(*np / GT_LEDGER_MAX_PARENTS + 1, sizeof(*carriers));
+	for (size_t i = 0; i < *np; i += GT_LEDGER_MAX_PARENTS) {
+		size_t n = *np - i < GT_LEDGER_MAX_PARENTS ? *np - i : GT_LEDGER_MAX_PARENTS;
+		if ((r = write_commit(&carriers[nc], git, &empty, *parents + i, n,
+				      GT_LEDGER_CARRY_MESSAGE)) < 0) {
+			free(carriers);
+			return r;
+		}
+		nc++;
+	}
+	free(*parents);
+	*parents = carriers;
+	*np = nc;
+	return carry(parents, np, git);
+}
+
+int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *state,
+		    const git_oid *base, const gt_ledger_map *base_map,
+		    const git_oid *parents, size_t np, const char *message)
+{
+	git_repository *git = gt_repo_git(repo);
+	git_commit *base_commit = NULL;
+	git_tree *base_tree = NULL;
+	git_tree_update *updates = gt_xcalloc(state->nr + 1, sizeof(*updates));
+	git_oid *tips = gt_xcalloc(state->nr + 1, sizeof(*tips)), tree, *all = NULL;
+	size_t nu = 0, nt = 0, nall;
+	int r;
+
+	if (base && (git_commit_lookup(&base_commit, git, base) < 0 ||
+		     git_commit_tree(&base_tree, base_commit) < 0)) {
+		r = gt_error_set(GT_ECORRUPT, "ledger %s is not a readable commit",
+				 git_oid_tostr_s(base));
+		goto out;
+	}
+	for (size_t i = 0; i < state->nr; i++) {
+		const gt_ledger_entry *e = &state->items[i];
+		const gt_ledger_entry *old = base_map ? gt_ledger_map_find(base_map, e->refname) : NULL;
+		if (old && git_oid_equal(&old->tip, &e->tip))
+			continue;
+		updates[nu].action = GIT_TREE_UPDATE_UPSERT;
+		updates[nu].id = e->tip;
+		updates[nu].filemode = GIT_FILEMODE_COMMIT;
+		updates[nu].path = gt_ledger_path(e->refname);
+		nu++;
+		tips[nt++] = e->tip;
+	}
+	if (!base_tree) {
+		/* git_tree_create_updated needs a baseline: start from an empty tree */
+		git_treebuilder *tb = NULL;
+		git_oid empty;
+		if ((r = git_treebuilder_new(&tb, git, NULL)) == 0 &&
+		    (r = git_treebuilder_write(&empty, tb)) == 0)
+			r = git_tree_lookup(&base_tree, git, &empty);
+		git_treebuilder_free(tb);
+		if (r < 0) {
+			r = gt_error_git(r, "cannot write an empty tree");
+			goto out;
+		}
+	}
+	if ((r = git_tree_create_updated(&tree, git, base_tree, nu, updates)) < 0) {
+		r = gt_error_git(r, "cannot write the ledger tree");
+		goto out;
+	}
+	if ((r = carry(&tips, &nt, git)) < 0)
+		goto out;
+	nall = np + nt;
+	all = gt_xcalloc(nall + 1, sizeof(*all));
+	memcpy(all, parents, np * sizeof(*all));
+	memcpy(all + np, tips, nt * sizeof(*all));
+	r = write_commit(out, git, &tree, all, nall, message);
+out:
+	for (size_t i = 0; i < nu; i++)
+		free((char *)updates[i].path);
+	free(updates);
+	free(tips);
+	free(all);
+	git_tree_free(base_tree);
+	git_commit_free(base_commit);
+	return r;
+}

@@ -1,0 +1,94 @@
+#ifndef GT_LEDGER_H
+#define GT_LEDGER_H
+
+#include <git2.h>
+#include <stddef.h>
+#include "repo.h"
+
+/*
+ * The published ledger: one ref, refs/gastown/ledger, that carries every
+ * shared entity to and from remotes, so that the wire costs what changed
+ * rather than what exists (git advertises and compares one ref, not one
+ * per bead).
+ *
+ * A ledger commit's tree maps every shared ref under refs/gastown/
+ * (entities, refs/gastown/config; never the ledger itself, never
+ * refs/gastown-local/) to its tip, as a gitlink (mode 160000) at
+ *
+ *   <xx>/<ref name without "refs/gastown/">      e.g. 3f/beads/bn-a1b2
+ *
+ * where <xx> is the first two hex digits of the SHA-1 of the blob holding
+ * that relative name: 256 shards, so that a change rewrites one small
+ * tree per changed entity, not one tree listing them all.
+ *
+ * Git does not follow gitlinks, so the entity commits are made reachable
+ * (for push, fetch and gc) through parents: the first parent is the
+ * previous ledger commit (absent in the first); the other parents are the
+ * tips that changed since that previous ledger (and the remote ledger
+ * being merged), or, when there are more than GT_LEDGER_MAX_PARENTS of
+ * them, "carrier" commits (empty tree, message "ledger: carry") that each
+ * have up to that many of them as parents. So the whole history of every
+ * entity is reachable from the ledger ref alone, and a push sends exactly
+ * the objects that are new since the remote's ledger.
+ *
+ * A ledger never loses an entry: an entity whose local ref is missing
+ * keeps its last published tip.
+ */
+
+#define GT_LEDGER_MAX_PARENTS 256
+#define GT_LEDGER_CARRY_MESSAGE "ledger: carry\n"
+
+typedef struct gt_ledger_entry {
+	char *refname;   /* "refs/gastown/beads/bn-a1b2" */
+	git_oid tip;
+} gt_ledger_entry;
+
+/* A list of entries sorted by refname (bytewise), each name once. */
+typedef struct gt_ledger_map {
+	gt_ledger_entry *items;
+	size_t nr, alloc;
+} gt_ledger_map;
+
+#define GT_LEDGER_MAP_INIT { NULL, 0, 0 }
+
+void gt_ledger_map_release(gt_ledger_map *m);
+/* Append (refname is copied); call gt_ledger_map_sort after appending. */
+void gt_ledger_map_add(gt_ledger_map *m, const char *refname, const git_oid *tip);
+void gt_ledger_map_sort(gt_ledger_map *m);
+/* The entry for refname, or NULL (binary search). */
+const gt_ledger_entry *gt_ledger_map_find(const gt_ledger_map *m, const char *refname);
+
+/* Whether refname belongs in the ledger (shared, not the ledger itself). */
+int gt_ledger_carries(const char *refname);
+
+/* The tree path of refname ("3f/beads/bn-a1b2"); caller frees. */
+char *gt_ledger_path(const char *refname);
+
+/*
+ * Read the entries of a ledger commit into out (appended, then sorted).
+ * GT_ECORRUPT when the commit's tree is not a ledger tree: an entry that
+ * is not a gitlink, a path whose shard does not match its name, a name
+ * that is not a carried ref.
+ */
+int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit);
+
+/*
+ * The current local state, sorted: the ref of every entity of a known
+ * type, and refs/gastown/config. (Refs of types this version does not
+ * know are carried from remotes, never published from here.)
+ */
+int gt_ledger_local(gt_ledger_map *out, gt_repo *repo);
+
+/*
+ * Write a ledger commit for state (sorted), building its tree from the
+ * tree of base (NULL: from nothing) by changing only what differs from
+ * base_map (the entries of base; NULL when base is NULL). parents[0..np)
+ * come first (the previous ledger, a merged remote ledger), then every
+ * tip of state that base_map lacks or has at another commit. message is
+ * the commit message. *out receives the commit.
+ */
+int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *state,
+		    const git_oid *base, const gt_ledger_map *base_map,
+		    const git_oid *parents, size_t np, const char *message);
+
+#endif

@@ -1,0 +1,361 @@
+#include "sync.h"
+#include "error.h"
+#include "refs.h"
+#include "registry.h"
+#include "remote.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define NOTES_REF "refs/notes/gastown"
+
+char *gt_sync_tracking_ledger(const char *remote)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_addf(&sb, "refs/remotes/%s/gastown/ledger", remote);
+	return gt_strbuf_detach(&sb);
+}
+
+char *gt_sync_tracking_notes(const char *remote)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_addf(&sb, "refs/remotes/%s/notes/gastown", remote);
+	return gt_strbuf_detach(&sb);
+}
+
+int gt_sync_default_remote(char **out, gt_repo *repo)
+{
+	gt_strlist remotes = GT_STRLIST_INIT;
+	int r;
+
+	if ((r = gt_remote_list(&remotes, repo)) < 0)
+		return r;
+	for (size_t i = 0; i < remotes.nr; i++)
+		if (!strcmp(remotes.items[i], "origin"))
+			*out = gt_xstrdup("origin");
+	if (!*out && remotes.nr == 1)
+		*out = gt_xstrdup(remotes.items[0]);
+	if (!*out && !remotes.nr)
+		r = gt_error_set(GT_ENOTFOUND, "no remote to sync with; add one with "
+				 "'git remote add origin <url>' then 'gt remote-setup origin'");
+	else if (!*out)
+		r = gt_error_set(GT_EINVALID, "several remotes and none is 'origin'; "
+				 "name the one to sync with");
+	gt_strlist_clear(&remotes);
+	return r;
+}
+
+/* --- running git ---------------------------------------------------------- */
+
+/*
+ * Run "git -C <repo dir> args..." with the actor as the identity of any
+ * commit git makes (a notes merge). *out, when given, receives its
+ * standard output. Returns git's exit status, or GT_ERROR when it could
+ * not run.
+ */
+static int run_git(gt_strbuf *out, gt_repo *repo, const char *const *args)
+{
+	git_repository *git = gt_repo_git(repo);
+	const char *dir = git_repository_workdir(git);
+	const char *actor = gt_repo_actor(repo);
+	const char *argv[32];
+	size_t n = 0;
+	int pipefd[2] = { -1, -1 }, status;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	gt_strlist env = GT_STRLIST_INIT;
+	gt_strbuf var = GT_STRBUF_INIT;
+
+	argv[n++] = "git";
+	argv[n++] = "-C";
+	argv[n++] = dir ? dir : git_repository_path(git);
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "GIT_COMMITTER_", 14) && strncmp(*e, "GIT_AUTHOR_", 11))
+			gt_strlist_push(&env, *e);
+	static const char *const idvars[] = { "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+					      "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL" };
+	for (size_t i = 0; i < 4; i++) {
+		gt_strbuf_reset(&var);
+		gt_strbuf_addf(&var, "%s=%s", idvars[i], actor);
+		gt_strlist_push(&env, var.buf);
+	}
+	gt_strbuf_release(&var);
+	gt_strlist_push(&env, ""); /* room for the NULL below */
+	free(env.items[env.nr - 1]);
+	env.items[env.nr - 1] = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	if (out) {
+		if (pipe(pipefd) < 0) {
+			posix_spawn_file_actions_destroy(&fa);
+			gt_strlist_clear(&env);
+			return gt_error_set(GT_ERROR, "cannot run git: %s", strerror(errno));
+		}
+		posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+		posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+		posix_spawn_file_actions_addclose(&fa, pipefd[1]);
+	}
+	int err = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env.items);
+	posix_spawn_file_actions_destroy(&fa);
+	env.nr--; /* the NULL */
+	gt_strlist_clear(&env);
+	if (out) {
+		close(pipefd[1]);
+		if (!err)
+			gt_strbuf_read_fd(out, pipefd[0]);
+		close(pipefd[0]);
+	}
+	if (err)
+		return gt_error_set(GT_ERROR, "cannot run git: %s", strerror(err));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return gt_error_set(GT_ERROR, "cannot wait for git: %s", strerror(errno));
+	if (!WIFEXITED(status))
+		return gt_error_set(GT_ERROR, "git was killed by signal %d", WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
+/* --- fetch, merge, push --------------------------------------------------- */
+
+static int fetch(gt_repo *repo, const char *remote, int quiet)
+{
+	gt_strbuf ledger = GT_STRBUF_INIT, notes = GT_STRBUF_INIT;
+	int r;
+
+	/* patterns, so that a remote without a ledger or notes yet is fine */
+	gt_strbuf_addf(&ledger, "+%s*:refs/remotes/%s/gastown/ledger*", GT_LEDGER_REF, remote);
+	gt_strbuf_addf(&notes, "+%s*:refs/remotes/%s/notes/gastown*", NOTES_REF, remote);
+	const char *args[] = { "fetch", "--no-tags", "--no-write-fetch-head",
+			       quiet ? "--quiet" : "--progress", remote,
+			       ledger.buf, notes.buf, NULL };
+	r = run_git(NULL, repo, args);
+	gt_strbuf_release(&ledger);
+	gt_strbuf_release(&notes);
+	if (r > 0)
+		return gt_error_set(GT_ERROR, "git fetch %s failed (exit %d)", remote, r);
+	return r;
+}
+
+/* Read a ref that may be absent: 1 found, 0 absent, < 0 error. */
+static int read_optional(git_oid *out, gt_repo *repo, const char *refname)
+{
+	int r = gt_refs_read(out, gt_repo_git(repo), refname);
+	if (r == GT_ENOTFOUND)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+static int merge_notes(gt_repo *repo, const char *remote)
+{
+	char *tracking = gt_sync_tracking_notes(remote);
+	git_oid theirs, ours;
+	int r;
+
+	if ((r = read_optional(&theirs, repo, tracking)) <= 0)
+		goto out;
+	if ((r = read_optional(&ours, repo, NOTES_REF)) < 0)
+		goto out;
+	if (r && git_oid_equal(&ours, &theirs)) {
+		r = 0;
+		goto out;
+	}
+	/* git's own notes merge, keeping every line of both sides */
+	const char *args[] = { "notes", "--ref=" NOTES_REF, "merge", "--quiet",
+			       "--strategy=cat_sort_uniq", tracking, NULL };
+	if ((r = run_git(NULL, repo, args)) > 0)
+		r = gt_error_set(GT_ERROR, "git notes merge of %s failed (exit %d)", tracking, r);
+out:
+	free(tracking);
+	return r;
+}
+
+int gt_sync_merge_remote(gt_merge_stats *stats, gt_repo *repo, const char *remote,
+			 const gt_merge_opts *opts)
+{
+	char *tracking = gt_sync_tracking_ledger(remote);
+	git_oid theirs;
+	int r;
+
+	if ((r = read_optional(&theirs, repo, tracking)) >= 0)
+		r = gt_merge_ledger(stats, repo, r ? &theirs : NULL, opts);
+	if (r == 0)
+		r = merge_notes(repo, remote);
+	free(tracking);
+	return r;
+}
+
+/* Does our ref differ from the remote-tracking one (so there is something to push)? */
+static int ahead(gt_repo *repo, const char *ours_ref, const char *tracking)
+{
+	git_oid ours, theirs;
+	int have_ours = read_optional(&ours, repo, ours_ref);
+	int have_theirs = read_optional(&theirs, repo, tracking);
+	if (have_ours <= 0)
+		return 0;
+	return have_theirs <= 0 || !git_oid_equal(&ours, &theirs);
+}
+
+/*
+ * Push what moved. 0 pushed (or nothing to push), 1 rejected because
+ * the remote moved (fetch and merge again), < 0 error.
+ */
+static int push(int *pushed, gt_repo *repo, const char *remote, int quiet)
+{
+	char *tl = gt_sync_tracking_ledger(remote), *tn = gt_sync_tracking_notes(remote);
+	const char *args[12];
+	size_t n = 0;
+	gt_strbuf out = GT_STRBUF_INIT;
+	int r;
+
+	args[n++] = "push";
+	args[n++] = "--porcelain";
+	if (quiet)
+		args[n++] = "--quiet";
+	args[n++] = remote;
+	if (ahead(repo, GT_LEDGER_REF, tl))
+		args[n++] = GT_LEDGER_REF ":" GT_LEDGER_REF;
+	if (ahead(repo, NOTES_REF, tn))
+		args[n++] = NOTES_REF ":" NOTES_REF;
+	args[n] = NULL;
+	*pushed = 0;
+	if (n == (size_t)(quiet ? 4 : 3)) {
+		r = 0; /* nothing to push */
+		goto out;
+	}
+	r = run_git(&out, repo, args);
+	if (r == 0) {
+		*pushed = 1;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	/* "!\t<src>:<dst>\t[rejected] (fetch first)" and the like */
+	if (strstr(out.buf ? out.buf : "", "[rejected]")) {
+		r = 1;
+	} else if (strstr(out.buf ? out.buf : "", "[remote rejected]")) {
+		r = gt_error_set(GT_EREFUSED, "the remote refused the push (see its message above)");
+	} else {
+		r = gt_error_set(GT_ERROR, "git push %s failed (exit %d)", remote, r);
+	}
+out:
+	gt_strbuf_release(&out);
+	free(tl);
+	free(tn);
+	return r;
+}
+
+static void add_stats(gt_merge_stats *sum, const gt_merge_stats *s)
+{
+	sum->new_refs += s->new_refs;
+	sum->updated += s->updated;
+	sum->merged += s->merged;
+	sum->renamed += s->renamed;
+	sum->followed += s->followed;
+	sum->ledger_changed |= s->ledger_changed;
+}
+
+int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
+	    const gt_sync_opts *opts)
+{
+	gt_sync_stats st;
+	unsigned max = opts && opts->attempts ? opts->attempts : 10;
+	int quiet = opts ? opts->quiet : 0;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	for (;;) {
+		gt_merge_stats ms;
+		memset(&ms, 0, sizeof(ms));
+		st.attempts++;
+		if ((r = fetch(repo, remote, quiet)) < 0 ||
+		    (r = gt_sync_merge_remote(&ms, repo, remote, opts ? &opts->merge : NULL)) < 0)
+			break;
+		add_stats(&st.merge, &ms);
+		if (opts && !opts->push)
+			break;
+		int pushed = 0;
+		if ((r = push(&pushed, repo, remote, quiet)) <= 0) {
+			st.pushed |= pushed;
+			break;
+		}
+		if (st.attempts >= max) {
+			r = gt_error_set(GT_ECONFLICT, "the remote kept moving; gave up after %u attempts",
+					 st.attempts);
+			break;
+		}
+		/* someone pushed first: back off a little, then merge their work */
+		struct timespec ts = { 0, (long)(rand() % 200 + 50) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	if (stats)
+		*stats = st;
+	return r;
+}
+
+/* --- printing ------------------------------------------------------------- */
+
+/* "bn-a1b2" for a bead, "config" or "<dir>/<name>" for other refs. */
+static const char *short_name(const char *refname)
+{
+	const gt_entity_type *type = gt_entity_type_for_ref(refname);
+	if (type)
+		return refname + strlen(type->ref_prefix);
+	if (!strncmp(refname, GT_REF_ROOT, strlen(GT_REF_ROOT)))
+		return refname + strlen(GT_REF_ROOT);
+	return refname;
+}
+
+void gt_sync_print_event(gt_merge_event ev, const char *refname, const char *detail,
+			 void *printer)
+{
+	static const char *const names[] = { "new", "updated", "merged", "renamed", "followed" };
+	gt_sync_printer *p = printer;
+	if (ev == GT_MERGE_RENAMED)
+		printf("renamed %s -> %s (another bead had the same id)\n",
+		       short_name(refname), short_name(detail));
+	else if (p && p->verbose && ev == GT_MERGE_FOLLOWED)
+		printf("%-8s %s (now refers to %s)\n", names[ev], short_name(refname), detail);
+	else if (p && p->verbose)
+		printf("%-8s %s\n", names[ev], short_name(refname));
+}
+
+void gt_sync_print_progress(size_t done, size_t total, void *printer)
+{
+	gt_sync_printer *p = printer;
+	struct timespec now;
+	if (!p || !p->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	/* at most ten updates a second, and always the last */
+	if (done != total && ms - p->last_ms < 100)
+		return;
+	p->last_ms = ms;
+	fprintf(stderr, "\rmerging: %zu/%zu refs", done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void gt_sync_print_summary(const char *what, const gt_merge_stats *s)
+{
+	if (!s->new_refs && !s->updated && !s->merged && !s->renamed) {
+		printf("%s: up to date\n", what);
+		return;
+	}
+	printf("%s: %zu new, %zu updated, %zu merged, %zu renamed\n", what,
+	       s->new_refs, s->updated, s->merged, s->renamed);
+}
