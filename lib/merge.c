@@ -573,8 +573,11 @@ int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
 	gt_ledger_map remote_map = GT_LEDGER_MAP_INIT;
 	int r;
 
-	if (remote && (r = gt_ledger_read(&remote_map, repo, remote)) < 0)
-		return r;
+	/* a damaged ledger from elsewhere is bad input, not local damage */
+	if (remote && (r = gt_ledger_read(&remote_map, repo, remote)) < 0) {
+		gt_ledger_map_release(&remote_map);
+		return r == GT_ECORRUPT ? GT_EINVALID : r;
+	}
 	for (unsigned attempt = 0;; attempt++) {
 		struct merge_ctx m = { repo, GT_LEDGER_MAP_INIT, { NULL, 0, 0 }, NULL, 0,
 				       { NULL, 0, 0 }, { 0 }, opts };

@@ -287,6 +287,15 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		if (opts && !opts->push)
 			break;
 		int pushed = 0;
+		/* tests: let another clone push first, once (the race, on demand) */
+		const char *race = getenv("GT_TEST_BEFORE_PUSH");
+		if (race && st.attempts == 1) {
+			char *cmd = gt_xstrdup(race);
+			unsetenv("GT_TEST_BEFORE_PUSH"); /* not in the other clone's sync */
+			if (system(cmd) != 0)
+				fprintf(stderr, "warning: GT_TEST_BEFORE_PUSH failed\n");
+			free(cmd);
+		}
 		if ((r = push(&pushed, repo, remote, quiet)) <= 0) {
 			st.pushed |= pushed;
 			break;
