@@ -33,6 +33,7 @@ static const char *const commands[][2] = {
 	{ "sync", "fetch, merge and push the ledger" },
 	{ "merge", "merge a fetched ledger" },
 	{ "remote-setup", "make a remote carry the ledger" },
+	{ "receive-check", "check a push before a server accepts it" },
 };
 
 static void print_help(FILE *fp)

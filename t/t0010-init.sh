@@ -154,12 +154,12 @@ test_expect_success 'init rejects arguments and unknown options' '
 		test_expect_code 129 gt init extra 2>../err &&
 		test_grep "^usage error: unexpected argument .extra.$" ../err &&
 		test_grep "^usage: gt init" ../err &&
-		test_expect_code 129 gt init --bare 2>../err &&
-		test_grep "^usage error: unknown option .--bare.$" ../err &&
+		test_expect_code 129 gt init --frobnicate 2>../err &&
+		test_grep "^usage error: unknown option .--frobnicate.$" ../err &&
 		test_expect_code 129 gt init --prefix 2>../err &&
 		test_grep "^usage error: option .--prefix. requires a value$" ../err &&
 		test_expect_code 129 gt init -h >../out &&
-		test_grep "^usage: gt init \[--prefix <prefix>\] \[--actor <name>\] \[-q\]$" ../out
+		test_grep "^usage: gt init \[--bare\] \[--prefix <prefix>\] \[--actor <name>\] \[-q\]$" ../out
 	)
 '
 
