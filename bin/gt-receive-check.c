@@ -156,16 +156,21 @@ static int oidset_add(struct oidset *s, const git_oid *id)
 	return 1;
 }
 
+/* A ledger or carrier commit: its message starts with "ledger: ". */
+static int is_ledger_commit(const git_commit *commit)
+{
+	const char *msg = git_commit_message(commit);
+	return msg && !strncmp(msg, "ledger: ", 8);
+}
+
 /*
  * Does the ledger commit new descend from old? git_graph_descendant_of
- * would answer, but ledger commits all carry time 0 (their fields derive
- * from their inputs alone), so its date-ordered walk goes down every
- * entity history reachable from both sides: its cost follows the size of
- * the ledger. Ledger and carrier commits are the ones of time 0: walk
- * those alone, breadth first, and a push that moves the ledger forward
- * meets old after about as many commits as it adds. Only when that walk
- * does not meet old (a rewritten history, or an old value that is not a
- * ledger commit) does git_graph_descendant_of decide.
+ * would answer, but its walk may go down the entity histories reachable
+ * from both sides, whose cost follows the size of the ledger. Walk the
+ * ledger and carrier commits alone, breadth first: a push that moves the
+ * ledger forward meets old after about as many commits as it adds. Only
+ * when that walk does not meet old (a rewritten history, or an old value
+ * that is not a ledger commit) does git_graph_descendant_of decide.
  */
 static int ledger_forward(struct check *c, const git_oid *old, const git_oid *new)
 {
@@ -197,7 +202,7 @@ static int ledger_forward(struct check *c, const git_oid *old, const git_oid *ne
 				git_error_clear();
 				continue;
 			}
-			if (git_commit_time(parent) == 0) {
+			if (is_ledger_commit(parent)) {
 				if (tail == alloc)
 					queue = gt_xrealloc(queue, (alloc *= 2) * sizeof(*queue));
 				queue[tail++] = *pid;

@@ -198,14 +198,24 @@ static int write_commit(git_oid *out, git_repository *git, const git_oid *tree,
 	gt_strbuf c = GT_STRBUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_odb *odb = NULL;
+	long long time = 0;
 	int r;
 
 	gt_strbuf_addf(&c, "tree %s\n", git_oid_tostr(hex, sizeof(hex), tree));
-	for (size_t i = 0; i < np; i++)
+	for (size_t i = 0; i < np; i++) {
+		git_commit *p = NULL;
 		add_parent(&c, &parents[i]);
-	/* fixed identity and time: a ledger commit depends only on its inputs */
-	gt_strbuf_adds(&c, "author gastown <gastown> 0 +0000\n");
-	gt_strbuf_adds(&c, "committer gastown <gastown> 0 +0000\n\n");
+		if (git_commit_lookup(&p, git, &parents[i]) == 0 && git_commit_time(p) > time)
+			time = (long long)git_commit_time(p);
+		git_commit_free(p);
+	}
+	/*
+	 * A fixed identity, and the newest parent's time: the commit depends
+	 * only on its inputs, and git's date-ordered walks (is this ledger a
+	 * descendant of that one?) stop early instead of reading every entity.
+	 */
+	gt_strbuf_addf(&c, "author gastown <gastown> %lld +0000\n", time);
+	gt_strbuf_addf(&c, "committer gastown <gastown> %lld +0000\n\n", time);
 	gt_strbuf_adds(&c, message);
 	if ((r = git_repository_odb(&odb, git)) == 0)
 		r = git_odb_write(out, odb, c.buf, c.len, GIT_OBJECT_COMMIT);
