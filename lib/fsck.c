@@ -1,4 +1,5 @@
 #include "fsck.h"
+#include "ledger.h"
 #include "config.h"
 #include "error.h"
 #include "json.h"
@@ -568,6 +569,32 @@ static void check_commit_ref(struct fsck_ctx *ctx, const char *refname, const gi
 	git_object_free(obj);
 }
 
+/*
+ * The published ledger (and remote-tracking copies of it): a commit
+ * whose tree is a ledger tree, every entry of which leads to a commit.
+ */
+static void check_ledger(struct fsck_ctx *ctx, const char *refname, const git_oid *tip)
+{
+	gt_ledger_map map = GT_LEDGER_MAP_INIT;
+	size_t before = ctx->stats->problems;
+
+	check_commit_ref(ctx, refname, tip);
+	if (ctx->stats->problems != before)
+		return;
+	if (gt_ledger_read(&map, ctx->repo, tip) < 0) {
+		report(ctx, GT_FSCK_PROBLEM, refname, "%s", gt_error_last());
+	} else {
+		for (size_t i = 0; i < map.nr; i++) {
+			git_commit *c = NULL;
+			if (git_commit_lookup(&c, gt_repo_git(ctx->repo), &map.items[i].tip) < 0)
+				report(ctx, GT_FSCK_PROBLEM, refname, "%s: no commit %s",
+				       map.items[i].refname, git_oid_tostr_s(&map.items[i].tip));
+			git_commit_free(c);
+		}
+	}
+	gt_ledger_map_release(&map);
+}
+
 /* --- refs ------------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)
@@ -634,7 +661,10 @@ static void check_ref(struct fsck_ctx *ctx, const char *refname)
 	case GT_REF_CONFIG:
 		check_config(ctx, refname, tip);
 		break;
-	default: /* the ledger, until sync defines its tree */
+	case GT_REF_LEDGER:
+		check_ledger(ctx, refname, tip);
+		break;
+	default:
 		check_commit_ref(ctx, refname, tip);
 		break;
 	}

@@ -27,7 +27,8 @@
  *  - the snapshot equals the replay of the operations (gt_entity_replay).
  *
  * refs/gastown/config must be a commit holding a parsable "config" blob;
- * refs/gastown/ledger must be a commit. Other refs under the roots that
+ * refs/gastown/ledger must be a ledger commit (gt_ledger_read) whose
+ * every entry is a commit that is present. Other refs under the roots that
  * no registered type claims are warned about, not checked.
  *
  * Transaction journals of dead processes are problems (a multi-ref
