@@ -114,4 +114,27 @@ if have log; then
 	run gt log
 fi
 
+if have sync; then
+	say "Publish to a bare remote; a second clone gets every bead."
+	run git init -q --bare "$tmp/hub.git"
+	run git remote add origin "$tmp/hub.git"
+	run gt sync
+	run git init -q "$tmp/laptop"
+	cd "$tmp/laptop"
+	run git remote add origin "$tmp/hub.git"
+	run gt init -q
+	run gt sync
+	say "Both clones change the same bead; the next syncs merge, losing nothing."
+	run gt comment "$bug" "Seen on the laptop too."
+	cd "$tmp"
+	run gt update "$bug" -p 0
+	run gt sync -q
+	cd "$tmp/laptop"
+	run gt sync -v
+	run gt show "$bug"
+	cd "$tmp"
+	run gt sync
+	run git log --graph --format='%h %an %s' "refs/gastown/beads/$bug"
+fi
+
 say "Done. (The repository $tmp is removed.)"
