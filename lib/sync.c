@@ -5,11 +5,13 @@
 #include "remote.h"
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 extern char **environ;
 
 #define NOTES_REF "refs/notes/gastown"
+#define GT_SYNC_PACK_REFS 1000
 
 char *gt_sync_tracking_ledger(const char *remote)
 {
@@ -126,6 +129,156 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const char *const *args)
 	if (!WIFEXITED(status))
 		return gt_error_set(GT_ERROR, "git was killed by signal %d", WTERMSIG(status));
 	return WEXITSTATUS(status);
+}
+
+/* --- the no-op fast path --------------------------------------------------- */
+
+/*
+ * A fingerprint of the local refs that the ledger carries: the stat data
+ * (inode, size, mtime in ns) of packed-refs and of the directories that
+ * hold the loose refs (every write renames a file into one of them, which
+ * changes its mtime), the way git's index tells a changed file.
+ */
+static char *refs_fingerprint(gt_repo *repo)
+{
+	const char *common = git_repository_commondir(gt_repo_git(repo));
+	gt_strbuf fp = GT_STRBUF_INIT, path = GT_STRBUF_INIT;
+	const char *dirs[16];
+	size_t n = 0;
+
+	dirs[n++] = "packed-refs";
+	dirs[n++] = "refs/gastown";
+	for (size_t i = 0; i < gt_registry_count() && n < 16; i++)
+		dirs[n++] = gt_registry_type(i)->ref_prefix;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		gt_strbuf_reset(&path);
+		gt_strbuf_addf(&path, "%s%s", common, dirs[i]);
+		if (stat(path.buf, &st) < 0)
+			gt_strbuf_addf(&fp, "%s -\n", dirs[i]);
+		else
+			gt_strbuf_addf(&fp, "%s %llu %lld %lld.%09ld\n", dirs[i],
+				       (unsigned long long)st.st_ino, (long long)st.st_size,
+				       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+	gt_strbuf_release(&path);
+	return gt_strbuf_detach(&fp);
+}
+
+/* $GIT_COMMON_DIR/gastown/synced-<remote>: what the last sync left. */
+static char *synced_path(gt_repo *repo, const char *remote)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_addf(&sb, "%s/synced-", gt_repo_gastown_dir(repo));
+	for (const char *p = remote; *p; p++)
+		gt_strbuf_addch(&sb, isalnum((unsigned char)*p) || *p == '-' ? *p : '_');
+	return gt_strbuf_detach(&sb);
+}
+
+/* "<ledger> <notes>" of our refs, "-" for one that is absent. */
+static void ours_line(gt_strbuf *out, gt_repo *repo)
+{
+	const char *refs[] = { GT_LEDGER_REF, NOTES_REF };
+	for (int i = 0; i < 2; i++) {
+		git_oid id;
+		char hex[GIT_OID_HEXSZ + 1];
+		if (gt_refs_read(&id, gt_repo_git(repo), refs[i]) == 0)
+			gt_strbuf_adds(out, git_oid_tostr(hex, sizeof(hex), &id));
+		else
+			gt_strbuf_adds(out, "-");
+		gt_strbuf_addch(out, i ? '\n' : ' ');
+	}
+}
+
+/*
+ * The remote's ledger and notes, as one line like ours_line (git
+ * ls-remote: one ref compared, no negotiation). NULL when git fails.
+ */
+static char *remote_line(gt_repo *repo, const char *remote)
+{
+	const char *args[] = { "ls-remote", "--quiet", remote, GT_LEDGER_REF, NOTES_REF, NULL };
+	gt_strbuf out = GT_STRBUF_INIT, line = GT_STRBUF_INIT;
+	const char *refs[] = { GT_LEDGER_REF, NOTES_REF };
+
+	if (run_git(&out, repo, args) != 0) {
+		gt_strbuf_release(&out);
+		return NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *found = NULL;
+		for (const char *l = out.buf ? out.buf : ""; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+			size_t len = strcspn(l, "\n");
+			if (len > GIT_OID_HEXSZ + 1 && l[GIT_OID_HEXSZ] == '\t' &&
+			    len - GIT_OID_HEXSZ - 1 == strlen(refs[i]) &&
+			    !strncmp(l + GIT_OID_HEXSZ + 1, refs[i], strlen(refs[i])))
+				found = l;
+		}
+		if (found)
+			gt_strbuf_add(&line, found, GIT_OID_HEXSZ);
+		else
+			gt_strbuf_adds(&line, "-");
+		gt_strbuf_addch(&line, i ? '\n' : ' ');
+	}
+	gt_strbuf_release(&out);
+	return gt_strbuf_detach(&line);
+}
+
+/*
+ * Nothing to do: the remote still has what the last sync with it left
+ * on both sides, and no local ref moved since (same fingerprint).
+ */
+static int nothing_to_do(gt_repo *repo, const char *remote, const char *fingerprint)
+{
+	char *path = synced_path(repo, remote), *theirs = NULL;
+	gt_strbuf saved = GT_STRBUF_INIT, want = GT_STRBUF_INIT;
+	int same = 0;
+
+	if (gt_strbuf_read_file(&saved, path) < 0)
+		goto out;
+	ours_line(&want, repo);
+	gt_strbuf_adds(&want, fingerprint);
+	if (!saved.buf || strcmp(saved.buf, want.buf))
+		goto out;
+	/* our ledger and notes are what we pushed: is the remote's still so? */
+	theirs = remote_line(repo, remote);
+	same = theirs && !strncmp(theirs, want.buf, strlen(theirs));
+out:
+	free(theirs);
+	free(path);
+	gt_strbuf_release(&saved);
+	gt_strbuf_release(&want);
+	return same;
+}
+
+/*
+ * Remember the state a successful sync left, when the remote holds our
+ * ledger and notes exactly. fingerprint was taken before the merge read
+ * the refs: a ref moved since makes it differ, never hides a change.
+ */
+static void remember_synced(gt_repo *repo, const char *remote, const char *fingerprint)
+{
+	char *path = synced_path(repo, remote), *theirs;
+	gt_strbuf line = GT_STRBUF_INIT, tmp = GT_STRBUF_INIT;
+
+	ours_line(&line, repo);
+	theirs = remote_line(repo, remote);
+	if (theirs && !strncmp(theirs, line.buf, strlen(theirs)) &&
+	    gt_repo_ensure_gastown_dir(repo) == 0) {
+		gt_strbuf_adds(&line, fingerprint);
+		gt_strbuf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
+		FILE *f = fopen(tmp.buf, "w");
+		if (f && fwrite(line.buf, 1, line.len, f) == line.len && fclose(f) == 0)
+			rename(tmp.buf, path);
+		else if (f)
+			fclose(f);
+		unlink(tmp.buf);
+	} else {
+		unlink(path);
+	}
+	free(theirs);
+	free(path);
+	gt_strbuf_release(&line);
+	gt_strbuf_release(&tmp);
 }
 
 /* --- fetch, merge, push --------------------------------------------------- */
@@ -276,6 +429,13 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 	int r;
 
 	memset(&st, 0, sizeof(st));
+	char *fingerprint = refs_fingerprint(repo);
+	if ((!opts || opts->push) && nothing_to_do(repo, remote, fingerprint)) {
+		free(fingerprint);
+		if (stats)
+			*stats = st;
+		return 0;
+	}
 	for (;;) {
 		gt_merge_stats ms;
 		memset(&ms, 0, sizeof(ms));
@@ -284,6 +444,15 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		    (r = gt_sync_merge_remote(&ms, repo, remote, opts ? &opts->merge : NULL)) < 0)
 			break;
 		add_stats(&st.merge, &ms);
+		/*
+		 * Thousands of new loose refs slow every later git and gt command
+		 * (a first sync makes one per bead): pack them as git gc would.
+		 */
+		if (ms.new_refs + ms.updated + ms.merged >= GT_SYNC_PACK_REFS) {
+			const char *pack[] = { "pack-refs", "--all", NULL };
+			if (run_git(NULL, repo, pack) != 0)
+				fprintf(stderr, "warning: git pack-refs failed\n");
+		}
 		if (opts && !opts->push)
 			break;
 		int pushed = 0;
@@ -298,6 +467,8 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		}
 		if ((r = push(&pushed, repo, remote, quiet)) <= 0) {
 			st.pushed |= pushed;
+			if (r == 0)
+				remember_synced(repo, remote, fingerprint);
 			break;
 		}
 		if (st.attempts >= max) {
@@ -309,6 +480,7 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		struct timespec ts = { 0, (long)(rand() % 200 + 50) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
+	free(fingerprint);
 	if (stats)
 		*stats = st;
 	return r;

@@ -240,6 +240,32 @@ test_expect_success 'remote-setup: adds the refspecs once; errors' '
 	test_expect_code 129 gt merge --bogus
 '
 
+test_expect_success 'a sync after a sync with nothing new runs no fetch' '
+	(cd a && gt sync -q && gt sync -q) &&
+	(cd a && GIT_TRACE=$TRASH_DIRECTORY/trace gt sync) >out &&
+	echo "sync origin: up to date" >expect && test_cmp expect out &&
+	grep -q "ls-remote" trace && ! grep -q "fetch" trace
+'
+
+test_expect_success 'but a ref moved by plain git since is published' '
+	(cd a && gt sync -q && gt sync -q) &&
+	tip=$(git -C a rev-parse refs/gastown/beads/bd-20) &&
+	(cd a && gt update bd-20 -p 1) &&
+	new=$(git -C a rev-parse refs/gastown/beads/bd-20) &&
+	git -C a update-ref refs/gastown/beads/bd-20 $tip &&
+	(cd a && gt sync -q) &&
+	git -C a update-ref refs/gastown/beads/bd-20 $new $tip &&
+	(cd a && gt sync) >out && test_grep "pushed to origin" out &&
+	(cd b && gt sync -q && gt show --json bd-20) | jq -r .priority >p &&
+	echo 1 >expect && test_cmp expect p
+'
+
+test_expect_success 'and so is a change made on the remote' '
+	(cd a && gt sync -q && gt sync -q) &&
+	(cd b && gt update bd-20 -p 3 && gt sync -q) &&
+	(cd a && gt sync -v) >out && test_grep "^updated  bd-20$" out
+'
+
 test_expect_success 'gt merge with nothing fetched is up to date' '
 	git init -q e && cd e && gt init -q && git remote add origin ../hub.git &&
 	gt merge >out && echo "merge origin: up to date" >expect && test_cmp expect out
