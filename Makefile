@@ -5,7 +5,7 @@
 #   make test       run the whole suite through prove
 #   make sanitize   the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       the scripted tour of README.md
-#   make bench      benchmarks (not tests) with their figures
+#   make bench      benchmarks (not tests) with their figures (installs fossil)
 #   make install PREFIX=...
 
 PREFIX ?= /usr/local
@@ -104,8 +104,21 @@ sanitize:
 demo: all
 	./contrib/demo.sh
 
-bench: all
+# the benchmarks' own tools (not needed to build or test): Fossil, the
+# system bench/sync.sh compares gt sync with
+BENCH_DEBS = fossil
+bench-deps:
+	@missing=$$(for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if test -n "$$missing"; then \
+		echo "installing:" $$missing; \
+		SUDO=; test "$$(id -u)" = 0 || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+bench: all bench-deps
 	./bench/run.sh
+	./bench/sync.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
 MANPAGES7 = Documentation/gastown.7
@@ -132,5 +145,5 @@ clean:
 	rm -f $(PROGS) bin/git-gt $(UNITS) lib/libgastown.a
 	rm -rf build build-san Documentation/*.1 Documentation/*.7 t/trash.*
 
-.PHONY: all deps test sanitize demo bench doc install clean
+.PHONY: all deps test sanitize demo bench bench-deps doc install clean
 .SECONDARY:
