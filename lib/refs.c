@@ -414,9 +414,24 @@ int gt_refs_update(gt_repo *repo, const gt_ref_update *in, size_t n)
 
 	memcpy(u, in, n * sizeof(*u));
 	qsort(u, n, sizeof(*u), cmp_update);
-	for (size_t i = 0; i < n; i++)
+	/*
+	 * Each lock file gets its new value and is closed at once, as git
+	 * does: a transaction over 100k refs must not hold 100k descriptors.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		char line[GIT_OID_HEXSZ + 2];
 		if ((r = take_lock(&h[i], repo, u[i].refname)) < 0)
 			goto out;
+		git_oid_tostr(line, sizeof(line), &u[i].new_id);
+		line[GIT_OID_HEXSZ] = '\n';
+		ssize_t w = write(h[i].fd, line, GIT_OID_HEXSZ + 1);
+		int c = close(h[i].fd);
+		h[i].state = HELD_WRITTEN;
+		if (w != GIT_OID_HEXSZ + 1 || c < 0) {
+			r = gt_error_errno("cannot write %s", h[i].lock);
+			goto out;
+		}
+	}
 	/* under the locks nobody else moves these refs: check them */
 	for (size_t i = 0; i < n; i++) {
 		git_oid cur;
@@ -430,18 +445,6 @@ int gt_refs_update(gt_repo *repo, const gt_ref_update *in, size_t n)
 		}
 	}
 	r = 0;
-	for (size_t i = 0; i < n; i++) {
-		char line[GIT_OID_HEXSZ + 2];
-		git_oid_tostr(line, sizeof(line), &u[i].new_id);
-		line[GIT_OID_HEXSZ] = '\n';
-		ssize_t w = write(h[i].fd, line, GIT_OID_HEXSZ + 1);
-		int c = close(h[i].fd);
-		h[i].state = HELD_WRITTEN;
-		if (w != GIT_OID_HEXSZ + 1 || c < 0) {
-			r = gt_error_errno("cannot write %s", h[i].lock);
-			goto out;
-		}
-	}
 	if (n > 1 && (r = gt_txn_journal_write(&journal, repo, u, n)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {

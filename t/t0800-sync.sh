@@ -266,6 +266,16 @@ test_expect_success 'and so is a change made on the remote' '
 	(cd a && gt sync -v) >out && test_grep "^updated  bd-20$" out
 '
 
+test_expect_success 'a merge of more refs than the open files limit' '
+	i=0 && while test $i -lt 150; do
+		echo "{\"id\":\"bd-many$i\",\"title\":\"many $i\"}"; i=$((i + 1))
+	done >many.jsonl &&
+	(cd a && gt import -q ../many.jsonl && gt sync -q) &&
+	git init -q f && cd f && gt init -q && git remote add origin ../hub.git &&
+	(ulimit -n 48 && gt sync -q) &&
+	gt list --all | grep -c "many " >n && echo 150 >expect && test_cmp expect n
+'
+
 test_expect_success 'gt merge with nothing fetched is up to date' '
 	git init -q e && cd e && gt init -q && git remote add origin ../hub.git &&
 	gt merge >out && echo "merge origin: up to date" >expect && test_cmp expect out
