@@ -1,5 +1,6 @@
 #include "registry.h"
 #include "bead.h"
+#include "hook.h"
 #include "config.h"
 
 #include <string.h>
@@ -7,6 +8,7 @@
 /* Every entity type, one line each. */
 static const gt_entity_type *const types[] = {
 	&gt_bead_type,
+	&gt_hook_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
