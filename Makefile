@@ -4,6 +4,7 @@
 #   make deps       install the Debian packages the build and the tests need
 #   make test       run the whole suite through prove
 #   make sanitize   the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#                   (both take T='t0800-*.sh ...' to run some scripts only)
 #   make demo       the scripted tour of README.md
 #   make bench      benchmarks (not tests) with their figures (installs fossil)
 #   make install PREFIX=...
@@ -86,8 +87,10 @@ deps:
 
 PROVE ?= prove
 PROVE_FLAGS ?= -j2
+# T selects scripts: make test T='t0800-*.sh t0810-*.sh'
+T ?= t[0-9]*.sh
 test: all
-	cd t && $(PROVE) $(PROVE_FLAGS) t[0-9]*.sh
+	cd t && $(PROVE) $(PROVE_FLAGS) $(T)
 
 SAN = build-san
 sanitize:
@@ -99,7 +102,7 @@ sanitize:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 	GT_TEST_SANITIZE=1 GT_TEST_BIN=$(CURDIR)/$(SAN)/bin GT_TEST_UNIT=$(CURDIR)/$(SAN)/unit \
-		$(PROVE) $(PROVE_FLAGS) t[0-9]*.sh
+		$(PROVE) $(PROVE_FLAGS) $(T)
 
 demo: all
 	./contrib/demo.sh
