@@ -5,9 +5,10 @@
 #
 # For each ledger size N it prints: the import rate (beside git
 # fast-import writing the same commits and refs), per-process time of
-# gt create and gt update (beside the libgit2 start-up floor and plain
-# git hash-object + update-ref), gt list and gt ready (beside
-# git for-each-ref over the same refs), and disk used (beside git gc).
+# gt create and gt update (beside the libgit2 start-up floor, gt's own
+# floor -- libgit2 started as lib/startup.c does it, the repository and
+# configuration opened -- and plain git hash-object + update-ref), gt
+# list and gt ready (beside git for-each-ref over the same refs), and disk used (beside git gc).
 # Figures are medians over repeated runs on a warm cache.
 set -e
 export LC_ALL=C TZ=UTC GT_ACTOR=bench
@@ -19,6 +20,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gt-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 cc -O2 -o "$work/floor" "$here/floor.c" $(pkg-config --cflags --libs libgit2)
+cc -O2 -I"$top/lib" $(pkg-config --cflags libgit2 libcjson inih) -o "$work/gt-floor" \
+	"$here/gt-floor.c" "$top/build/libgastown.a" $(pkg-config --libs libgit2 libcjson inih)
 
 now_ns() { date +%s%N; }
 
@@ -77,11 +80,14 @@ for n in $sizes; do
 	row "gt ready (ms)" "$(median_ms 15 gt ready)" "git for-each-ref (ms)" "$fe"
 
 	floor_one() { "$work/floor"; }
+	gt_floor_one() { "$work/gt-floor"; }
 	# the plumbing programs, as hooks and scripts call them (the gt
 	# dispatcher adds one exec of a small program, ~0.5 ms)
 	create_one() { gt-create "bench bead $1"; }
 	update_one() { gt-update bn-00001 --set "bench_n=$1"; }
 	floor=$(per_process_ms 100 floor_one)
+	gt_floor=$(per_process_ms 100 gt_floor_one)
+	row "gt start-up floor (ms/process)" "$gt_floor" "libgit2 floor (ms/process)" "$floor"
 	row "gt create (ms/process)" "$(per_process_ms 100 create_one)" \
 		"libgit2 floor (ms/process)" "$floor"
 	row "gt update (ms/process)" "$(per_process_ms 100 update_one)" \

@@ -1,5 +1,6 @@
 #include "repo.h"
 #include "error.h"
+#include "startup.h"
 #include "strbuf.h"
 
 #include <git2/sys/odb_backend.h>
@@ -17,18 +18,6 @@ struct gt_repo {
 	char *actor;
 	git_odb_backend *loose; /* gt_repo_write_loose's writer, made on first use */
 };
-
-static void init_libgit2_once(void)
-{
-	static int done;
-	if (!done) {
-		git_libgit2_init();
-		/* every object gt writes refers to objects it has just written
-		 * or read: libgit2's existence check of each is redundant work */
-		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-		done = 1;
-	}
-}
 
 static char *pick_actor(gt_repo *repo)
 {
@@ -54,7 +43,7 @@ int gt_repo_open(gt_repo **out, const char *path)
 	gt_repo *repo;
 	int r;
 
-	init_libgit2_once();
+	gt_startup_libgit2();
 	repo = gt_xcalloc(1, sizeof(*repo));
 	if (path)
 		r = git_repository_open_ext(&repo->git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);

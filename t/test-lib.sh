@@ -171,6 +171,29 @@ test_create_repo() {
 	git init -q "$1" && (cd "$1" && gt init -q --prefix "${2:-gt}")
 }
 
+# test_unit_program <program> [<arg>...]: run a unit program of t/unit
+# (it prints its own TAP) and report each of its results as a test of
+# this script, then one test that it exited cleanly.
+test_unit_program() {
+	local prog=$1 line status
+	shift
+	"$GT_UNIT_DIR/$prog" "$@" >unit.out 2>unit.err
+	status=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) test_expect_success "${line#ok * - }" 'true' ;;
+		"not ok "*) test_expect_success "${line#not ok * - }" 'false' ;;
+		esac
+	done <unit.out
+	unit_status=$status
+	test_expect_success "unit program $prog exits cleanly" '
+		cat unit.err >&2 &&
+		{ grep "^#" unit.out >&2 || :; } &&
+		test "$unit_status" = 0 &&
+		test_grep "^1\.\." unit.out
+	'
+}
+
 # Copy of a shared test data file (the originals are read-only).
 testdata() {
 	cp "$TESTDATA_DIR/$1" "./$1" && chmod u+w "./$1"
