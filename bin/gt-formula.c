@@ -122,6 +122,7 @@ static int cmd_validate(gt_repo *repo, int argc, const char **argv, const gt_str
 		if (vars->nr)
 			gt_formula_resolve(NULL, f, vars, &problems);
 		if (problems.nr > first) {
+			gt_formula_sort_problems(&problems, first, gt_formula_origin(f));
 			print_problems(&problems, first);
 			worst = worst ? worst : GT_EXIT_NO;
 		} else {

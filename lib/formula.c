@@ -1248,3 +1248,25 @@ int gt_formula_prepare(cJSON **out, gt_repo *repo, const char *what,
 	gt_formula_free(f);
 	return r;
 }
+
+/* The line number of a problem "<origin>:<line>: ...", 0 when it has none. */
+static long problem_line(const char *p, const char *origin)
+{
+	size_t n = strlen(origin);
+	char *end;
+	if (strncmp(p, origin, n) || p[n] != ':')
+		return 0;
+	long line = strtol(p + n + 1, &end, 10);
+	return *end == ':' ? line : 0;
+}
+
+void gt_formula_sort_problems(gt_strlist *problems, size_t from, const char *origin)
+{
+	for (size_t i = from + 1; i < problems->nr; i++)
+		for (size_t j = i; j > from && problem_line(problems->items[j - 1], origin) >
+						problem_line(problems->items[j], origin); j--) {
+			char *t = problems->items[j];
+			problems->items[j] = problems->items[j - 1];
+			problems->items[j - 1] = t;
+		}
+}

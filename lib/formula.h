@@ -164,6 +164,12 @@ int gt_proto_read(cJSON **out, gt_repo *repo, const char *id);
 int gt_formula_prepare(cJSON **out, gt_repo *repo, const char *what,
 		       const gt_strlist *vars, gt_strlist *problems);
 
+/*
+ * Sort problems[from..] of the file origin by line, stably; those
+ * without a line of origin (another origin, the file as a whole) first.
+ */
+void gt_formula_sort_problems(gt_strlist *problems, size_t from, const char *origin);
+
 /* Substitute {{name}} in s with vars' values (unknown names kept). */
 char *gt_formula_expand(const char *s, const cJSON *vars);
 
