@@ -287,9 +287,10 @@ int gt_mol_read(gt_mol **out, gt_repo *repo, const char *id)
 	if ((r = gt_bead_read(&bead, repo, id)) < 0)
 		return r;
 	if (!gt_json_str(bead, "issue_type") || strcmp(gt_json_str(bead, "issue_type"), "molecule")) {
+		r = gt_error_set(GT_EINVALID, "%s is not a molecule (its issue_type is %s)", id,
+				 gt_json_str(bead, "issue_type") ? gt_json_str(bead, "issue_type") : "task");
 		cJSON_Delete(bead);
-		return gt_error_set(GT_EINVALID, "%s is not a molecule (its issue_type is %s)", id,
-				    gt_json_str(bead, "issue_type") ? gt_json_str(bead, "issue_type") : "task");
+		return r;
 	}
 	m = gt_xcalloc(1, sizeof(*m));
 	m->id = gt_xstrdup(id);
