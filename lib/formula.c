@@ -20,6 +20,7 @@ const gt_entity_type gt_proto_type = { "proto", "refs/gastown/protos/", NULL };
 struct fval {
 	char *s;
 	int line;
+	int bare;   /* the key line had no value: a continuation starts it */
 };
 
 typedef struct gt_formula_var {
@@ -335,9 +336,12 @@ static char *reader(char *str, int num, void *stream)
 static void add_piece(struct fval *v, const char *piece, int first)
 {
 	gt_strbuf sb = GT_STRBUF_INIT;
+	int bare = first && !*piece;
 	if (*piece == '|')
 		piece++;
-	if (!first && v->s) {
+	if (!first && v->bare) {
+		v->bare = 0; /* "key =" then indented lines: the value starts below */
+	} else if (!first && v->s) {
 		size_t n = strlen(v->s);
 		gt_strbuf_add(&sb, v->s, n);
 		if (n && sb.buf[n - 1] == '\\')
@@ -348,6 +352,8 @@ static void add_piece(struct fval *v, const char *piece, int first)
 	gt_strbuf_adds(&sb, piece);
 	free(v->s);
 	v->s = gt_strbuf_detach(&sb);
+	if (first)
+		v->bare = bare;
 }
 
 struct key {
