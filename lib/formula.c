@@ -614,7 +614,7 @@ static void foreach_ref(const char *s, void (*fn)(const char *name, size_t len,
 			fn(n, (size_t)(e - n), p, close + 2, payload);
 			p = close + 2;
 		} else {
-			p += 2;
+			p++; /* "{{{a}}}" holds the reference "{{a}}" */
 		}
 	}
 }
@@ -1103,7 +1103,8 @@ int gt_formula_list(gt_formula_entry **out, size_t *n, gt_repo *repo)
 		}
 		if (d)
 			closedir(d);
-		qsort(names.items, names.nr, sizeof(*names.items), cmp_str);
+		if (names.nr)
+			qsort(names.items, names.nr, sizeof(*names.items), cmp_str);
 		for (size_t i = 0; i < names.nr; i++) {
 			gt_strbuf path = GT_STRBUF_INIT;
 			char *name = gt_xstrndup(names.items[i], strlen(names.items[i]) - sl);
