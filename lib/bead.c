@@ -547,6 +547,8 @@ int gt_bead_create_many_opts(gt_strlist *ids_out, gt_repo *repo, const cJSON *re
 		for (size_t k = 0; k < o->nextra; k++)
 			writes[n + k] = o->extra[k];
 		r = gt_entity_write_many(repo, writes, n + o->nextra);
+		for (size_t k = 0; k < o->nextra; k++)
+			o->extra[k] = writes[n + k];
 		for (i = 0; i < n; i++) {
 			cJSON_Delete((cJSON *)ctx[i].snapshot);
 			ctx[i].snapshot = NULL;

@@ -44,6 +44,13 @@ static int new_mol_id(char **out, gt_repo *repo, const char *title, int wisp)
 	return gt_error_set(GT_EEXISTS, "cannot find a free molecule id");
 }
 
+static int already_attached(const char *bead, const char *mol)
+{
+	return gt_error_set(GT_EREFUSED,
+			    "bead %s already has molecule %s attached: squash or burn it if it is a wisp, else detach it with 'gt update %s --unset molecule'",
+			    bead, mol, bead);
+}
+
 struct attach_ctx {
 	const char *mol;   /* attach this molecule; NULL: detach */
 };
@@ -57,9 +64,7 @@ static int build_attach(cJSON **op_out, const cJSON *current, const char *id, vo
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(current, GT_TOMBSTONE_KEY)))
 		return gt_error_set(GT_ENOTFOUND, "bead %s was deleted", id);
 	if (c->mol && have)
-		return gt_error_set(GT_EREFUSED,
-				    "bead %s already has molecule %s attached: squash or burn it, or close it and 'gt update %s --unset molecule'",
-				    id, have, id);
+		return already_attached(id, have);
 	if (!c->mol && !have) {
 		*op_out = NULL;
 		return 0;
@@ -182,9 +187,7 @@ int gt_mol_pour(char **id_out, gt_repo *repo, const cJSON *proto, int wisp,
 		if ((r = gt_bead_read(&b, repo, attach)) < 0)
 			return r;
 		if (gt_json_str(b, "molecule")) {
-			r = gt_error_set(GT_EREFUSED,
-					 "bead %s already has molecule %s attached: squash or burn it first",
-					 attach, gt_json_str(b, "molecule"));
+			r = already_attached(attach, gt_json_str(b, "molecule"));
 			cJSON_Delete(b);
 			return r;
 		}

@@ -165,7 +165,7 @@ test_expect_success JQ '--attach: the bead names the molecule; a second one is r
 	test_cmp expect out &&
 	git for-each-ref >before &&
 	test_expect_code 4 gt mol pour --var what=w --attach gt-work diamond 2>err &&
-	echo "fatal: bead gt-work already has molecule $M attached: squash or burn it first" >expect &&
+	echo "fatal: bead gt-work already has molecule $M attached: squash or burn it if it is a wisp, else detach it with '\''gt update gt-work --unset molecule'\''" >expect &&
 	test_cmp expect err &&
 	test_expect_code 4 gt mol wisp --var what=w --attach gt-work diamond 2>err &&
 	test_cmp expect err &&
@@ -173,7 +173,12 @@ test_expect_success JQ '--attach: the bead names the molecule; a second one is r
 	echo "fatal: no such bead: gt-nosuch" >expect &&
 	test_cmp expect err &&
 	git for-each-ref >after &&
-	test_cmp before after
+	test_cmp before after &&
+	gt update gt-work --unset molecule &&
+	M2=$(gt mol pour --var what=w --attach gt-work diamond) &&
+	gt show --json gt-work | jq -r .molecule >out &&
+	echo $M2 >expect &&
+	test_cmp expect out
 '
 
 test_expect_success 'bad input changes nothing: formula problems, bad values, not a molecule' '

@@ -109,6 +109,28 @@ test_expect_success 'a wisp never reaches the remote: gt sync pushes the shared 
 	test_cmp expect out
 '
 
+test_expect_success JQ 'protos and published formulas travel with the ledger; the other clone pours them' '
+	cd a &&
+	P=$(gt cook --var rig=hq patrol) &&
+	gt formula publish patrol >/dev/null &&
+	gt sync >/dev/null &&
+	cd ../b &&
+	gt sync >/dev/null &&
+	gt formula list >out &&
+	echo "patrol	ledger	refs/gastown/formulas/patrol" >expect &&
+	test_cmp expect out &&
+	M=$(gt mol pour $P) &&
+	gt show --json $M.1 | jq -r .title >out &&
+	echo "Look around hq" >expect &&
+	test_cmp expect out &&
+	W=$(gt mol wisp --var rig=b patrol) &&
+	gt show --json $W.2 | jq -r .title >out &&
+	echo "Report on b" >expect &&
+	test_cmp expect out &&
+	gt mol burn $W &&
+	gt fsck
+'
+
 test_expect_success 'squashing a poured molecule and burning a non-wisp are refused' '
 	cd a &&
 	M=$(gt mol pour patrol) &&
