@@ -228,7 +228,9 @@ static int bead_exists(gt_repo *repo, const char *id)
 
 int gt_bead_is_wisp(gt_repo *repo, const char *id)
 {
-	return !bead_exists(repo, id) && exists_as(repo, &gt_wisp_type, id);
+	/* wisp ids hold GT_WISP_ID_MARK: other ids cost no ref read here */
+	return strstr(id, GT_WISP_ID_MARK) && !bead_exists(repo, id) &&
+	       exists_as(repo, &gt_wisp_type, id);
 }
 
 /* The type an id is stored as: a wisp's when only a wisp has it. */

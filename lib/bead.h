@@ -27,9 +27,12 @@ extern const gt_entity_type gt_bead_type;
  * when no shared bead has that id.
  */
 #define GT_WISP_REF_PREFIX "refs/gastown-local/beads/"
+/* Every wisp id holds this: "<prefix>-wisp-<base36>[.<n>]" (see molecule.h). */
+#define GT_WISP_ID_MARK "-wisp-"
 extern const gt_entity_type gt_wisp_type;
 
-/* 1 when id names a wisp (and no shared bead has that id). */
+/* 1 when id names a wisp (and no shared bead has that id); ids without
+ * GT_WISP_ID_MARK are never wisps. */
 int gt_bead_is_wisp(gt_repo *repo, const char *id);
 
 #define GT_BEAD_DEFAULT_PRIORITY 2

@@ -28,7 +28,7 @@ static int new_mol_id(char **out, gt_repo *repo, const char *title, int wisp)
 		if (wisp) {
 			size_t plen = strlen(gt_repo_prefix(repo));
 			gt_strbuf sb = GT_STRBUF_INIT;
-			gt_strbuf_addf(&sb, "%.*s-wisp-%s", (int)plen, id, id + plen + 1);
+			gt_strbuf_addf(&sb, "%.*s" GT_WISP_ID_MARK "%s", (int)plen, id, id + plen + 1);
 			free(id);
 			id = gt_strbuf_detach(&sb);
 		}
