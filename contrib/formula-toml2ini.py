@@ -14,7 +14,7 @@ Every field gastown supports is kept:
 Every other field is dropped and named on stderr, one line each
 ("dropped: steps[design].timeout"). Texts keep their lines exactly: each
 line of a several-line value is written as an indented "|<line>", and a
-line longer than fits in inih's 199-byte line is cut into pieces that end
+line longer than fits in inih's 198-byte line is cut into pieces that end
 in "\\" (joined again without a newline). Exit status: 0 converted, 1 the
 file cannot be converted (the message says why), 2 usage.
 """
@@ -29,7 +29,7 @@ VAR = {"description": "description", "default": "default", "required": "required
 STEP = ["title", "description", "needs", "type", "priority", "labels", "assignee",
         "acceptance"]
 MULTILINE = {"description", "acceptance"}
-PIECE = 150  # bytes of text per continuation line, well under inih's 199
+PIECE = 150  # bytes of text per continuation line, well under inih's 198
 
 
 class Unconvertible(Exception):

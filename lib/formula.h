@@ -51,7 +51,7 @@ typedef struct gt_formula gt_formula;
  * "ledger:<name>", used in the problem lines). *out receives the
  * formula even when there are problems (NULL only on out of memory);
  * the caller frees it. Problems of syntax (malformed lines, lines over
- * the 199 bytes inih reads, unknown sections and keys, bad values,
+ * the 198 bytes inih reads, unknown sections and keys, bad values,
  * duplicate steps and variables) are appended to problems. Returns 0 or
  * GT_EINVALID.
  */
