@@ -72,10 +72,10 @@ $(BINDIR)/git-gt: $(BINDIR)/gt
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/t/unit/*.d)
 
 # Debian packages: the three libraries, the test harness (prove), tools
-# the tests drive (git, jq for normalised JSON comparison) and the man
-# page formatter.
+# the tests drive (git, jq for normalised JSON comparison, python3 for
+# contrib/formula-toml2ini.py) and the man page formatter.
 DEBS = build-essential pkg-config libgit2-dev libcjson-dev libinih-dev \
-	git perl jq asciidoctor man-db
+	git perl jq python3 asciidoctor man-db
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if test -n "$$missing"; then \
@@ -124,7 +124,7 @@ bench: all bench-deps
 	./bench/sync.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
-MANPAGES7 = Documentation/gastown.7
+MANPAGES7 = Documentation/gastown.7 Documentation/gastown-formula.7
 doc: $(MANPAGES) $(MANPAGES7)
 Documentation/%.1: Documentation/%.txt
 	asciidoctor -b manpage -o $@ $<

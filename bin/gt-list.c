@@ -16,6 +16,17 @@ static const char *const usage[] = {
 	NULL
 };
 
+static void print_entries(gt_strbuf *line, gt_format_output *out,
+			  const gt_index_entry **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		gt_format_item item = { v[i], NULL, NULL, 0 };
+		gt_strbuf_reset(line);
+		gt_format_output_item(line, out, &item);
+		fwrite(line->buf, 1, line->len, stdout);
+	}
+}
+
 int main(int argc, const char **argv)
 {
 	gt_strlist status_opt = GT_STRLIST_INIT, type_opt = GT_STRLIST_INIT;
@@ -24,7 +35,7 @@ int main(int argc, const char **argv)
 	const char *assignee = NULL, *priority = NULL, *parent = NULL;
 	const char *sort = NULL, *format = NULL;
 	long limit = 0;
-	int all = 0, json = 0, nul = 0, r;
+	int all = 0, json = 0, nul = 0, wisps = 1, r;
 	struct gt_option opts[] = {
 		GT_OPT_GROUP("Filters"),
 		GT_OPT_LIST('s', "status", &status_opt, "status",
@@ -38,6 +49,8 @@ int main(int argc, const char **argv)
 		GT_OPT_STRING('p', "priority", &priority, "0-4", "only beads of this priority"),
 		GT_OPT_STRING(0, "parent", &parent, "id", "only the children of <id>"),
 		GT_OPT_BOOL(0, "all", &all, "include closed beads"),
+		GT_OPT_BOOL(0, "wisps", &wisps,
+			    "list local wisp beads too, after the shared ones (default; --no-wisps: not)"),
 		GT_OPT_GROUP("Output"),
 		GT_OPT_STRING(0, "sort", &sort, "field",
 			      "id, priority, created, updated, title or status ('-' first: descending)"),
@@ -53,7 +66,7 @@ int main(int argc, const char **argv)
 	gt_strbuf line = GT_STRBUF_INIT;
 	const gt_index_entry **v = NULL;
 	gt_repo *repo = NULL;
-	gt_index *ix = NULL;
+	gt_index *ix = NULL, *wx = NULL;
 	size_t n;
 
 	gt_set_program_name(argv[0]);
@@ -82,7 +95,8 @@ int main(int argc, const char **argv)
 	filter.labels = &labels;
 	filter.parent = parent;
 
-	if ((r = gt_repo_open(&repo, NULL)) < 0 || (r = gt_index_load(&ix, repo)) < 0)
+	if ((r = gt_repo_open(&repo, NULL)) < 0 || (r = gt_index_load(&ix, repo)) < 0 ||
+	    (wisps && (r = gt_index_load_ext(&wx, repo, GT_INDEX_WISPS)) < 0))
 		gt_die_code(r);
 	for (size_t i = 0; i < gt_index_damaged_count(ix); i++)
 		gt_warn("skipping damaged bead: %s (see 'gt fsck')",
@@ -91,11 +105,11 @@ int main(int argc, const char **argv)
 	static char buf[1 << 16];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	n = gt_index_select(&v, ix, &filter, &order, (size_t)limit);
-	for (size_t i = 0; i < n; i++) {
-		gt_format_item item = { v[i], NULL, NULL, 0 };
-		gt_strbuf_reset(&line);
-		gt_format_output_item(&line, &out, &item);
-		fwrite(line.buf, 1, line.len, stdout);
+	print_entries(&line, &out, v, n);
+	if (wx && (!limit || n < (size_t)limit)) {
+		free(v);
+		n = gt_index_select(&v, wx, &filter, &order, limit ? (size_t)limit - n : 0);
+		print_entries(&line, &out, v, n);
 	}
 	if (fflush(stdout) || ferror(stdout))
 		gt_die("cannot write the list: %s", strerror(errno));
@@ -104,6 +118,7 @@ int main(int argc, const char **argv)
 	gt_strbuf_release(&line);
 	gt_format_output_release(&out);
 	gt_index_free(ix);
+	gt_index_free(wx);
 	gt_repo_free(repo);
 	gt_strlist_clear(&status_opt);
 	gt_strlist_clear(&type_opt);

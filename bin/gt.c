@@ -34,6 +34,9 @@ static const char *const commands[][2] = {
 	{ "merge", "merge a fetched ledger" },
 	{ "remote-setup", "make a remote carry the ledger" },
 	{ "receive-check", "check a push before a server accepts it" },
+	{ "formula", "list, show, validate and publish formulas" },
+	{ "cook", "make a protomolecule of a formula" },
+	{ "mol", "pour, follow, squash and burn molecules and wisps" },
 };
 
 static void print_help(FILE *fp)

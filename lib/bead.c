@@ -25,6 +25,7 @@ static void bead_rename(cJSON *op, const cJSON *snapshot, const char *old_id,
 }
 
 const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename };
+const gt_entity_type gt_wisp_type = { "bead", GT_WISP_REF_PREFIX, bead_rename };
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -211,13 +212,31 @@ static int reaches(gt_repo *repo, const char *from, const char *goal,
 
 /* --- ids ---------------------------------------------------------------- */
 
-static int bead_exists(gt_repo *repo, const char *id)
+static int exists_as(gt_repo *repo, const gt_entity_type *type, const char *id)
 {
-	char *ref = gt_entity_refname(&gt_bead_type, id);
+	char *ref = gt_entity_refname(type, id);
 	git_oid oid;
 	int r = gt_refs_read(&oid, gt_repo_git(repo), ref) == 0;
 	free(ref);
 	return r;
+}
+
+static int bead_exists(gt_repo *repo, const char *id)
+{
+	return exists_as(repo, &gt_bead_type, id);
+}
+
+int gt_bead_is_wisp(gt_repo *repo, const char *id)
+{
+	/* wisp ids hold GT_WISP_ID_MARK: other ids cost no ref read here */
+	return strstr(id, GT_WISP_ID_MARK) && !bead_exists(repo, id) &&
+	       exists_as(repo, &gt_wisp_type, id);
+}
+
+/* The type an id is stored as: a wisp's when only a wisp has it. */
+static const gt_entity_type *type_of(gt_repo *repo, const char *id)
+{
+	return gt_bead_is_wisp(repo, id) ? &gt_wisp_type : &gt_bead_type;
 }
 
 int gt_bead_new_id(char **out, gt_repo *repo, const char *title)
@@ -254,14 +273,15 @@ int gt_bead_new_id(char **out, gt_repo *repo, const char *title)
 }
 
 /* Highest n among the existing direct children <parent>.<n>. */
-static int max_child(long *out, gt_repo *repo, const char *parent)
+static int max_child(long *out, gt_repo *repo, const gt_entity_type *type,
+		     const char *parent)
 {
 	gt_strlist names = GT_STRLIST_INIT;
 	gt_strbuf prefix = GT_STRBUF_INIT;
 	int r;
 
 	*out = 0;
-	gt_strbuf_addf(&prefix, "%s%s.", gt_bead_type.ref_prefix, parent);
+	gt_strbuf_addf(&prefix, "%s%s.", type->ref_prefix, parent);
 	r = gt_refs_list_prefix(&names, gt_repo_git(repo), prefix.buf);
 	for (size_t i = 0; r == 0 && i < names.nr; i++) {
 		const char *rest = names.items[i] + prefix.len;
@@ -400,12 +420,13 @@ static cJSON *initial_snapshot(gt_repo *repo, const cJSON *fields, const char *i
 }
 
 /* Does id exist in the ledger or among the first n batch ids? */
-static int known(gt_repo *repo, const char *id, const gt_strlist *batch, size_t n)
+static int known(gt_repo *repo, const gt_entity_type *type, const char *id,
+		 const gt_strlist *batch, size_t n)
 {
 	for (size_t i = 0; i < n && i < batch->nr; i++)
 		if (!strcmp(batch->items[i], id))
 			return 1;
-	return bead_exists(repo, id);
+	return exists_as(repo, type, id);
 }
 
 /* A target outside the batch must be a readable bead, not just a ref. */
@@ -458,7 +479,8 @@ static long max_child_in_batch(const gt_strlist *batch, const char *parent)
 }
 
 /* Choose an id for each record: given, <parent>.<n>, or a new hash id. */
-static int assign_ids(gt_strlist *ids, gt_repo *repo, const cJSON *records)
+static int assign_ids(gt_strlist *ids, gt_repo *repo, const gt_entity_type *type,
+		      const cJSON *records)
 {
 	const cJSON *rec;
 	int r;
@@ -467,12 +489,12 @@ static int assign_ids(gt_strlist *ids, gt_repo *repo, const cJSON *records)
 		const char *parent = gt_json_str(rec, "parent");
 		char *id = NULL;
 		if (given) {
-			if (known(repo, given, ids, ids->nr) && !bead_exists(repo, given))
+			if (known(repo, type, given, ids, ids->nr) && !exists_as(repo, type, given))
 				return gt_error_set(GT_EINVALID, "id %s is given twice", given);
 			id = gt_xstrdup(given);
 		} else if (parent) {
 			long n, in_batch = max_child_in_batch(ids, parent);
-			if ((r = max_child(&n, repo, parent)) < 0)
+			if ((r = max_child(&n, repo, type, parent)) < 0)
 				return r;
 			gt_strbuf sb = GT_STRBUF_INIT;
 			gt_strbuf_addf(&sb, "%s.%ld", parent, (n > in_batch ? n : in_batch) + 1);
@@ -482,7 +504,7 @@ static int assign_ids(gt_strlist *ids, gt_repo *repo, const cJSON *records)
 				free(id);
 				if ((r = gt_bead_new_id(&id, repo, gt_json_str(rec, "title"))) < 0)
 					return r;
-			} while (known(repo, id, ids, ids->nr));
+			} while (known(repo, type, id, ids, ids->nr));
 		}
 		gt_strlist_push(ids, id);
 		free(id);
@@ -493,8 +515,16 @@ static int assign_ids(gt_strlist *ids, gt_repo *repo, const cJSON *records)
 int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records,
 			int allow_dangling)
 {
+	struct gt_bead_create_opts o = { NULL, allow_dangling, NULL, 0 };
+	return gt_bead_create_many_opts(ids_out, repo, records, &o);
+}
+
+int gt_bead_create_many_opts(gt_strlist *ids_out, gt_repo *repo, const cJSON *records,
+			     const struct gt_bead_create_opts *o)
+{
 	size_t n = (size_t)cJSON_GetArraySize(records), i;
-	gt_entity_write *writes = gt_xcalloc(n, sizeof(*writes));
+	const gt_entity_type *type = o->type ? o->type : &gt_bead_type;
+	gt_entity_write *writes = gt_xcalloc(n + o->nextra, sizeof(*writes));
 	struct create_ctx *ctx = gt_xcalloc(n, sizeof(*ctx));
 	gt_strlist ids = GT_STRLIST_INIT;
 	const cJSON *rec;
@@ -504,19 +534,23 @@ int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records
 		if ((r = gt_bead_validate(repo, rec, 0)) < 0)
 			goto out;
 	for (int attempt = 0; attempt < 100; attempt++) {
-		if ((r = assign_ids(&ids, repo, records)) < 0)
+		if ((r = assign_ids(&ids, repo, type, records)) < 0)
 			goto out;
 		i = 0;
 		cJSON_ArrayForEach(rec, records) {
-			if (!allow_dangling && (r = check_targets(repo, rec, &ids)) < 0)
+			if (!o->allow_dangling && (r = check_targets(repo, rec, &ids)) < 0)
 				goto out;
 			ctx[i].snapshot = initial_snapshot(repo, rec, ids.items[i]);
 			ctx[i].repo = repo;
-			writes[i] = (gt_entity_write){ &gt_bead_type, ids.items[i], GT_WRITE_CREATE,
+			writes[i] = (gt_entity_write){ type, ids.items[i], GT_WRITE_CREATE,
 						       build_create, &ctx[i], 0, { { 0 } }, 0 };
 			i++;
 		}
-		r = gt_entity_write_many(repo, writes, n);
+		for (size_t k = 0; k < o->nextra; k++)
+			writes[n + k] = o->extra[k];
+		r = gt_entity_write_many(repo, writes, n + o->nextra);
+		for (size_t k = 0; k < o->nextra; k++)
+			o->extra[k] = writes[n + k];
 		for (i = 0; i < n; i++) {
 			cJSON_Delete((cJSON *)ctx[i].snapshot);
 			ctx[i].snapshot = NULL;
@@ -531,7 +565,7 @@ int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records
 		/* a given id is taken: that is the user's error; a chosen one was
 		 * taken by another writer meanwhile: choose again */
 		cJSON_ArrayForEach(rec, records)
-			if (gt_json_str(rec, "id") && bead_exists(repo, gt_json_str(rec, "id")))
+			if (gt_json_str(rec, "id") && exists_as(repo, type, gt_json_str(rec, "id")))
 				goto out;
 		gt_strlist_clear(&ids);
 	}
@@ -656,7 +690,7 @@ int gt_bead_update(int *changed, gt_repo *repo, const char *id,
 		   const struct gt_bead_update *u)
 {
 	struct update_ctx ctx = { u, gt_repo_actor(repo) };
-	gt_entity_write w = { &gt_bead_type, id, 0, build_update, &ctx, 0, { { 0 } }, 0 };
+	gt_entity_write w = { type_of(repo, id), id, 0, build_update, &ctx, 0, { { 0 } }, 0 };
 	int r = 0;
 
 	if (u->set) {
@@ -686,7 +720,7 @@ int gt_bead_update(int *changed, gt_repo *repo, const char *id,
 	if (!gt_bead_id_valid(id))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", id);
 	const char *parent = gt_json_str(u->set, "parent");
-	if (parent && !bead_exists(repo, parent))
+	if (parent && !bead_exists(repo, parent) && !gt_bead_is_wisp(repo, parent))
 		return gt_error_set(GT_ENOTFOUND, "no such bead: %s (parent)", parent);
 	if (parent) {
 		gt_strlist seen = GT_STRLIST_INIT, path = GT_STRLIST_INIT;
@@ -744,7 +778,7 @@ static int close_or_reopen(gt_repo *repo, const char *id, const char *reason,
 			   int closing)
 {
 	struct close_ctx c = { reason, closing };
-	gt_entity_write w = { &gt_bead_type, id, 0, build_close, &c, 0, { { 0 } }, 0 };
+	gt_entity_write w = { type_of(repo, id), id, 0, build_close, &c, 0, { { 0 } }, 0 };
 	if (reason && (strlen(reason) > GT_BEAD_MAX_TEXT || !gt_utf8_valid(reason, strlen(reason))))
 		return gt_error_set(GT_EINVALID, "the reason must be valid UTF-8 of at most %d bytes",
 				    GT_BEAD_MAX_TEXT);
@@ -802,7 +836,7 @@ static int build_comment(cJSON **op_out, const cJSON *current, const char *id,
 int gt_bead_comment(gt_repo *repo, const char *id, const char *text)
 {
 	struct comment_ctx c = { text, gt_repo_actor(repo) };
-	gt_entity_write w = { &gt_bead_type, id, 0, build_comment, &c, 0, { { 0 } }, 0 };
+	gt_entity_write w = { type_of(repo, id), id, 0, build_comment, &c, 0, { { 0 } }, 0 };
 	if (!*text)
 		return gt_error_set(GT_EINVALID, "empty comment");
 	if (strlen(text) > GT_BEAD_MAX_TEXT || !gt_utf8_valid(text, strlen(text)))
@@ -821,7 +855,7 @@ int gt_bead_read(cJSON **out, gt_repo *repo, const char *id)
 	int r;
 	if (!gt_bead_id_valid(id))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", id);
-	if ((r = gt_entity_read(&e, repo, &gt_bead_type, id)) < 0)
+	if ((r = gt_entity_read(&e, repo, type_of(repo, id), id)) < 0)
 		return r;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->snapshot, GT_TOMBSTONE_KEY))) {
 		gt_entity_free(e);
@@ -923,7 +957,7 @@ int gt_bead_dep_add(gt_repo *repo, const char *id, const char *depends_on,
 		    const char *type)
 {
 	struct dep_ctx c = { depends_on, type, gt_repo_actor(repo), 1, repo };
-	gt_entity_write w = { &gt_bead_type, id, 0, build_dep, &c, 0, { { 0 } }, 0 };
+	gt_entity_write w = { type_of(repo, id), id, 0, build_dep, &c, 0, { { 0 } }, 0 };
 	cJSON *s = NULL;
 	int r;
 
@@ -963,7 +997,7 @@ int gt_bead_dep_remove(gt_repo *repo, const char *id, const char *depends_on,
 		       const char *type)
 {
 	struct dep_ctx c = { depends_on, type, gt_repo_actor(repo), 0, repo };
-	gt_entity_write w = { &gt_bead_type, id, 0, build_dep, &c, 0, { { 0 } }, 0 };
+	gt_entity_write w = { type_of(repo, id), id, 0, build_dep, &c, 0, { { 0 } }, 0 };
 	if (!gt_bead_id_valid(id))
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", id);
 	if (!gt_bead_id_valid(depends_on))

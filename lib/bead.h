@@ -18,6 +18,23 @@
 
 extern const gt_entity_type gt_bead_type;
 
+/*
+ * Wisps: beads kept local only, under refs/gastown-local/beads/<id>
+ * (never in the published ledger, so never pushed by sync and never in
+ * another clone). Their commits are bead commits (bead.json snapshots);
+ * only the ref root differs. The bead functions below that take an
+ * existing id (read, update, close, reopen, comment, dep) act on the wisp
+ * when no shared bead has that id.
+ */
+#define GT_WISP_REF_PREFIX "refs/gastown-local/beads/"
+/* Every wisp id holds this: "<prefix>-wisp-<base36>[.<n>]" (see molecule.h). */
+#define GT_WISP_ID_MARK "-wisp-"
+extern const gt_entity_type gt_wisp_type;
+
+/* 1 when id names a wisp (and no shared bead has that id); ids without
+ * GT_WISP_ID_MARK are never wisps. */
+int gt_bead_is_wisp(gt_repo *repo, const char *id);
+
 #define GT_BEAD_DEFAULT_PRIORITY 2
 #define GT_BEAD_DEFAULT_TYPE "task"
 #define GT_BEAD_MAX_LABEL 200
@@ -67,6 +84,20 @@ int gt_bead_create(char **id_out, gt_repo *repo, const cJSON *fields,
  */
 int gt_bead_create_many(gt_strlist *ids_out, gt_repo *repo, const cJSON *records,
 			int allow_dangling);
+
+/*
+ * The same with options: type is gt_bead_type (NULL) or gt_wisp_type;
+ * extra[0..nextra) are further writes made in the same transaction
+ * (their results are filled in; they must name other refs).
+ */
+struct gt_bead_create_opts {
+	const gt_entity_type *type;
+	int allow_dangling;
+	gt_entity_write *extra;
+	size_t nextra;
+};
+int gt_bead_create_many_opts(gt_strlist *ids_out, gt_repo *repo, const cJSON *records,
+			     const struct gt_bead_create_opts *opts);
 
 /*
  * Change a bead: set every member of set (null unsets it), add and

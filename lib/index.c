@@ -49,6 +49,7 @@
  */
 #include "index.h"
 #include "bead.h"
+#include "refs.h"
 #include "entity.h"
 #include "error.h"
 #include "json.h"
@@ -460,12 +461,41 @@ static void refsrc_close(struct refsrc *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int refsrc_open(struct refsrc *s, gt_repo *repo, int fast)
+/*
+ * The wisps: few, and read through lib/refs (loose files and a binary
+ * search of packed-refs), never through libgit2's iterator, which would
+ * parse the whole packed-refs file of a large ledger.
+ */
+static int refsrc_open_wisps(struct refsrc *s, gt_repo *repo)
+{
+	struct refacc a = REFACC_INIT;
+	gt_strlist names = GT_STRLIST_INIT;
+	size_t plen = strlen(gt_wisp_type.ref_prefix);
+	int r = gt_refs_list_prefix(&names, gt_repo_git(repo), gt_wisp_type.ref_prefix);
+
+	for (size_t i = 0; r == 0 && i < names.nr; i++) {
+		git_oid tip;
+		int got = gt_refs_read(&tip, gt_repo_git(repo), names.items[i]);
+		if (got == 0)
+			acc_push(&a, names.items[i] + plen, strlen(names.items[i]) - plen, &tip);
+		else if (got != GT_ENOTFOUND)
+			r = got;
+	}
+	if (r == 0)
+		acc_finish(&s->list, &a);
+	acc_release(&a);
+	gt_strlist_clear(&names);
+	return r;
+}
+
+static int refsrc_open(struct refsrc *s, gt_repo *repo, int fast, unsigned flags)
 {
 	struct refacc a = REFACC_INIT;
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	if (flags & GT_INDEX_WISPS)
+		return refsrc_open_wisps(s, repo);
 	if (fast) {
 		if ((r = refsrc_open_files(s, repo)) != FALLBACK) {
 			s->fast = 1;
@@ -520,7 +550,7 @@ int gt_index__list_refs(gt_index__reflist *out, gt_repo *repo, int fast,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = refsrc_open(&s, repo, fast)) < 0)
+	if ((r = refsrc_open(&s, repo, fast, 0)) < 0)
 		return r;
 	*used_fast = s.fast;
 	while (refsrc_next(&s))
@@ -529,7 +559,7 @@ int gt_index__list_refs(gt_index__reflist *out, gt_repo *repo, int fast,
 		/* packed-refs not understood half way: everything through libgit2 */
 		refsrc_close(&s);
 		acc_release(&a);
-		if ((r = refsrc_open(&s, repo, 0)) < 0)
+		if ((r = refsrc_open(&s, repo, 0, 0)) < 0)
 			return r;
 		*used_fast = 0;
 		while (refsrc_next(&s))
@@ -990,7 +1020,7 @@ struct fresh {
 };
 
 /* Read the snapshot of id at tip and encode it; 1 when damaged. */
-static int read_fresh(struct fresh *f, gt_repo *repo, const char *id,
+static int read_fresh(struct fresh *f, gt_repo *repo, const char *prefix, const char *id,
 		      const git_oid *tip)
 {
 	gt_strbuf refname = GT_STRBUF_INIT;
@@ -1002,7 +1032,7 @@ static int read_fresh(struct fresh *f, gt_repo *repo, const char *id,
 		f->off = gt_xrealloc(f->off, f->alloc * sizeof(*f->off));
 	}
 	f->off[f->n++] = f->hot.len;
-	gt_strbuf_addf(&refname, "%s%s", bead_prefix, id);
+	gt_strbuf_addf(&refname, "%s%s", prefix, id);
 	if (gt_entity_read_snapshot(&snap, gt_repo_git(repo), &gt_bead_type, tip,
 				    refname.buf) < 0) {
 		encode_record(&f->hot, &f->cold, id, tip, NULL, gt_error_last());
@@ -1243,7 +1273,9 @@ int gt_index_load_ext(gt_index **out, gt_repo *repo, unsigned flags)
 	int changed = 0, r;
 
 	*out = NULL;
-	if ((r = refsrc_open(&src, repo, !(flags & GT_INDEX_LIBGIT2_REFS))) < 0)
+	if (flags & GT_INDEX_WISPS)
+		flags |= GT_INDEX_NO_CACHE;
+	if ((r = refsrc_open(&src, repo, !(flags & GT_INDEX_LIBGIT2_REFS), flags)) < 0)
 		goto out;
 	ix->stats.fast_refs = src.fast;
 	if (!(flags & GT_INDEX_NO_CACHE))
@@ -1281,7 +1313,8 @@ again:
 		gt_strbuf_reset(&id);
 		gt_strbuf_add(&id, src.id, src.id_len);
 		size_t cold_at = f.cold.len;
-		damaged = read_fresh(&f, repo, id.buf, &src.tip);
+		damaged = read_fresh(&f, repo, flags & GT_INDEX_WISPS ? gt_wisp_type.ref_prefix : bead_prefix,
+				     id.buf, &src.tip);
 		ix->stats.read++;
 		if (!same_tip || !damaged)
 			changed = 1;
@@ -1292,7 +1325,7 @@ again:
 	if (src.bad) {
 		/* packed-refs not understood half way: start again with libgit2 */
 		refsrc_close(&src);
-		if ((r = refsrc_open(&src, repo, 0)) < 0)
+		if ((r = refsrc_open(&src, repo, 0, flags)) < 0)
 			goto out;
 		ix->stats.fast_refs = 0;
 		ix->stats.refs = ix->stats.reused = ix->stats.read = ix->stats.dropped = 0;

@@ -74,6 +74,11 @@ enum {
 	GT_INDEX_LIBGIT2_REFS = 1 << 0,
 	/* neither read nor write the cache file: read every snapshot */
 	GT_INDEX_NO_CACHE = 1 << 1,
+	/*
+	 * index the wisps (refs/gastown-local/beads/, see bead.h) instead of
+	 * the shared beads: few, local, so always read afresh (no cache)
+	 */
+	GT_INDEX_WISPS = 1 << 2,
 };
 
 /* What the last load did (for tests and benchmarks). */

@@ -231,14 +231,8 @@ test_expect_success BASH 'the completion script parses' '
 	bash -n "$COMPLETION"
 '
 
-# complete <words...>: COMP_WORDS as given, the cursor on the last word
-cat >complete.sh <<EOF
-. "$COMPLETION"
-COMP_WORDS=("\$@")
-COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1))
-_gt
-test \${#COMPREPLY[@]} = 0 || printf '%s\n' "\${COMPREPLY[@]}"
-EOF
+# complete.sh <words...>: COMP_WORDS as given, the cursor on the last word
+write_completion_driver complete.sh
 
 test_expect_success BASH 'completion: commands, options, subcommands, values' '
 	bash complete.sh gt cre >actual &&

@@ -194,6 +194,20 @@ test_unit_program() {
 	'
 }
 
+# write_completion_driver <file>: a bash script that completes its
+# arguments (COMP_WORDS, the cursor on the last word) with
+# contrib/completion/gt.bash and prints the candidates, one a line.
+COMPLETION=$SRC_DIR/contrib/completion/gt.bash
+write_completion_driver() {
+	cat >"$1" <<EOF
+. "$COMPLETION"
+COMP_WORDS=("\$@")
+COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1))
+_gt
+test \${#COMPREPLY[@]} = 0 || printf '%s\n' "\${COMPREPLY[@]}"
+EOF
+}
+
 # Copy of a shared test data file (the originals are read-only).
 testdata() {
 	cp "$TESTDATA_DIR/$1" "./$1" && chmod u+w "./$1"

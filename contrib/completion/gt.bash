@@ -11,6 +11,8 @@
 #   gt <cmd> -<TAB>     the options that "gt-<cmd> -h" lists
 #   gt <cmd> <TAB>      bead ids, for the commands that take them
 #   gt dep <TAB>        add, rm, list, tree
+#   gt formula|mol <TAB> their subcommands; formula names, proto and
+#                       molecule ids where they take them
 #   some option values: --parent (ids), --status, --type of dep
 
 # The gt-* commands: the exec path first, then PATH; sorted, unique.
@@ -43,7 +45,16 @@ __gt_options()
 # The bead ids of the repository (nothing outside one).
 __gt_ids()
 {
-	git for-each-ref --format='%(refname:strip=3)' refs/gastown/beads/ 2>/dev/null
+	git for-each-ref --format='%(refname:strip=3)' refs/gastown/beads/ \
+		refs/gastown-local/beads/ 2>/dev/null
+}
+
+# Formula names of the search path, and the ids of stored protos.
+__gt_formulas()
+{
+	gt formula list 2>/dev/null </dev/null | cut -f1
+	test "$1" = protos &&
+		git for-each-ref --format='%(refname:strip=3)' refs/gastown/protos/ 2>/dev/null
 }
 
 # Commands whose arguments are bead ids.
@@ -87,7 +98,7 @@ __gt_option_values()
 {
 	local cmd=$1 opt=$2 cur=$3
 	case "$cmd:$opt" in
-	*:--parent|log:--id)
+	*:--parent|log:--id|mol:--attach)
 		__gt_reply "$cur" "$(__gt_ids)" ;;
 	*:-s|*:--status)
 		__gt_reply "$cur" "$(printf '%s\n' open in_progress blocked hooked pinned deferred closed)" ;;
@@ -156,6 +167,28 @@ __gt_complete_at()
 
 	if test "$cmd" = dep && test ${#args[@]} -eq 0; then
 		__gt_reply "$cur" "$(printf '%s\n' add rm list tree)"
+		return
+	fi
+	if test "$cmd" = formula || test "$cmd" = mol || test "$cmd" = cook; then
+		local sub=${args[0]}
+		if test "$cmd" != cook && test ${#args[@]} -eq 0; then
+			if test "$cmd" = formula; then
+				__gt_reply "$cur" "$(printf '%s\n' list show validate publish)"
+			else
+				__gt_reply "$cur" "$(printf '%s\n' pour wisp squash burn list status next)"
+			fi
+			return
+		fi
+		case "$cmd:$sub" in
+		cook:*|formula:show|formula:validate|formula:publish)
+			__gt_reply "$cur" "$(__gt_formulas)" ;;
+		mol:pour|mol:wisp)
+			__gt_reply "$cur" "$(__gt_formulas protos)" ;;
+		mol:squash|mol:burn|mol:status|mol:next)
+			__gt_reply "$cur" "$(gt mol list 2>/dev/null </dev/null | cut -f1)" ;;
+		*)
+			COMPREPLY=() ;;
+		esac
 		return
 	fi
 	if __gt_takes_ids "$cmd"; then
