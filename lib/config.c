@@ -391,6 +391,10 @@ static int check_known_value(const char *lkey, const char *value)
 		return gt_error_set(GT_EINVALID,
 				    "invalid core.staleLockSeconds '%s': use a positive "
 				    "number of seconds", value);
+	if (!strcmp(lkey, "core.locktimeoutseconds") && !integer_at_least(value, 0))
+		return gt_error_set(GT_EINVALID,
+				    "invalid core.lockTimeoutSeconds '%s': use a number of "
+				    "seconds (0: do not wait)", value);
 	if (!strcmp(lkey, "user.actor") && (!*value || strpbrk(value, "<>")))
 		return gt_error_set(GT_EINVALID,
 				    "invalid actor '%s': use a non-empty name without '<' or '>'",

@@ -690,10 +690,13 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 	struct prepared *prep = gt_xcalloc(n, sizeof(*prep));
 	gt_ref_update *updates = gt_xcalloc(n, sizeof(*updates));
 	struct timespec start;
-	long stale_s;
+	long stale_s, lock_wait_s;
 	int r = 0;
 
 	gt_config_get_int(&stale_s, gt_repo_config(repo), "core.staleLockSeconds", 10);
+	/* by default long enough for a crashed writer's lock to turn stale */
+	gt_config_get_int(&lock_wait_s, gt_repo_config(repo), "core.lockTimeoutSeconds",
+			  stale_s + 5);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	srand((unsigned)getpid() ^ (unsigned)start.tv_nsec);
 	if ((r = gt_txn_recover(repo)) < 0)
@@ -723,7 +726,7 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 					locked = updates[i].refname;
 			if (locked && gt_txn_break_stale_lock(repo, locked) > 0)
 				attempt = 0;
-			if (elapsed_s(&start) > (double)stale_s + 5) {
+			if (elapsed_s(&start) > (double)lock_wait_s) {
 				r = gt_error_set(GT_ELOCKED,
 						 "%s stays locked by another process "
 						 "(remove %s.lock if no gt or git command is running)",
@@ -734,7 +737,7 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 			goto out;
 		}
 		release_prepared(prep, n);
-		if (elapsed_s(&start) > 60) {
+		if (r == GT_ECONFLICT && elapsed_s(&start) > 60) {
 			r = gt_error_set(GT_ECONFLICT, "gave up after %u lost races", attempt + 1);
 			goto out;
 		}

@@ -431,6 +431,31 @@ test_expect_success 'an existing id: exit 4, nothing changed' '
 	test_cmp ../before ../after
 '
 
+# A lock that will not turn stale for an hour: core.lockTimeoutSeconds
+# bounds the wait on its own, and the error names the lock, not a race.
+test_expect_success 'core.lockTimeoutSeconds bounds the wait for a fresh lock' '
+	cd repo &&
+	mkdir -p .git/gastown &&
+	printf "[core]\n\tstaleLockSeconds = 3600\n\tlockTimeoutSeconds = 1\n" >.git/gastown/config &&
+	test_when_finished "rm -f .git/gastown/config .git/refs/gastown/beads/gt-b.lock" &&
+	ledger_state >../before &&
+	touch .git/refs/gastown/beads/gt-b.lock &&
+	start=$(date +%s) &&
+	test_expect_code 5 gt comment gt-b "blocked" 2>err &&
+	test $(( $(date +%s) - start )) -lt 10 &&
+	test_line_count = 1 err &&
+	test_grep "^fatal: refs/gastown/beads/gt-b stays locked by another process" err &&
+	rm .git/refs/gastown/beads/gt-b.lock &&
+	ledger_state >../after &&
+	test_cmp ../before ../after
+'
+
+test_expect_success 'an invalid core.lockTimeoutSeconds is refused' '
+	cd repo &&
+	test_expect_code 3 gt config set core.lockTimeoutSeconds soon 2>err &&
+	test_grep "^fatal: invalid core.lockTimeoutSeconds .soon.: use a number of seconds (0: do not wait)$" err
+'
+
 # The holder touches its lock every 0.2 s, so with core.staleLockSeconds
 # at 2 it never looks stale and the writer must give up.
 test_expect_success 'a ref held locked by a live writer: exit 5 after the wait, nothing changed' '
