@@ -30,6 +30,7 @@ static const char *const commands[][2] = {
 	{ "fsck", "check the ledger for damage" },
 	{ "import", "import beads JSONL" },
 	{ "export", "export beads JSONL" },
+	{ "convoy", "track groups of beads toward one goal" },
 	{ "sync", "fetch, merge and push the ledger" },
 	{ "merge", "merge a fetched ledger" },
 	{ "remote-setup", "make a remote carry the ledger" },

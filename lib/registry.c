@@ -1,5 +1,6 @@
 #include "registry.h"
 #include "bead.h"
+#include "convoy.h"
 #include "hook.h"
 #include "config.h"
 
@@ -9,6 +10,7 @@
 static const gt_entity_type *const types[] = {
 	&gt_bead_type,
 	&gt_hook_type,
+	&gt_convoy_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
