@@ -31,6 +31,8 @@ static const char *const commands[][2] = {
 	{ "import", "import beads JSONL" },
 	{ "export", "export beads JSONL" },
 	{ "convoy", "track groups of beads toward one goal" },
+	{ "note", "attribute a code commit to a bead" },
+	{ "trail", "the code commits of a bead" },
 	{ "sync", "fetch, merge and push the ledger" },
 	{ "merge", "merge a fetched ledger" },
 	{ "remote-setup", "make a remote carry the ledger" },
