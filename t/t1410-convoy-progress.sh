@@ -171,6 +171,59 @@ test_expect_success 'check closes convoys completed without gt close (gt update)
 	echo "closed gt-cv-u" >expect && test_cmp expect out
 '
 
+test_expect_success 'beads closed at the same moment: the convoy closes, exactly once' '
+	git init -q race && cd race && gt init -q &&
+	for i in 1 2 3 4 5 6; do gt create --id gt-r$i "R$i" >/dev/null || return 1; done &&
+	gt convoy create --id gt-cv-race "Race" gt-r1 gt-r2 gt-r3 gt-r4 gt-r5 gt-r6 >/dev/null &&
+	for i in 1 2 3 4 5 6; do
+		gt close gt-r$i >out.$i & :
+	done &&
+	wait &&
+	cat out.* | grep "^closed convoy" >closes &&
+	echo "closed convoy gt-cv-race" >expect && test_cmp expect closes &&
+	git log --format=%s refs/gastown/convoys/gt-cv-race >log &&
+	test "$(grep -c "^convoy.close:" log)" = 1 &&
+	gt fsck >/dev/null
+'
+
+test_expect_success 'concurrent adds to one convoy: every bead is kept' '
+	cd race &&
+	for i in 1 2 3 4 5 6; do gt create --id gt-p$i "P$i" >/dev/null || return 1; done &&
+	gt convoy create --id gt-cv-par "Parallel" >/dev/null &&
+	for i in 1 2 3 4 5 6; do
+		gt convoy add gt-cv-par gt-p$i & :
+	done &&
+	wait &&
+	git cat-file -p refs/gastown/convoys/gt-cv-par:convoy.json | jq -c ".beads | sort" >got &&
+	echo "[\"gt-p1\",\"gt-p2\",\"gt-p3\",\"gt-p4\",\"gt-p5\",\"gt-p6\"]" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'the membership cache follows refs moved by plain git; damage is rebuilt' '
+	git init -q cache && cd cache && gt init -q &&
+	gt create --id gt-1 "One" >/dev/null && gt create --id gt-2 "Two" >/dev/null &&
+	gt create --id gt-3 "Three" >/dev/null &&
+	gt convoy create --id gt-cv-c "Cached" gt-1 >/dev/null &&
+	before=$(git rev-parse refs/gastown/convoys/gt-cv-c) &&
+	gt convoy add gt-cv-c gt-2 &&
+	gt close gt-3 >/dev/null &&
+	test_grep "^[0-9a-f]* gt-cv-c o gt-1 gt-2$" .git/gastown/convoys.idx &&
+	git update-ref refs/gastown/convoys/gt-cv-c $before &&
+	gt close gt-1 >out &&
+	printf "closed gt-1\nclosed convoy gt-cv-c\n" >expect && test_cmp expect out &&
+	gt convoy check >out && test_must_be_empty out &&
+	test_grep "^$(git rev-parse refs/gastown/convoys/gt-cv-c) gt-cv-c c gt-1$" .git/gastown/convoys.idx &&
+	gt convoy create --id gt-cv-d "Damaged" gt-2 >/dev/null &&
+	echo "garbage" >.git/gastown/convoys.idx &&
+	gt close gt-2 >out &&
+	printf "closed gt-2\nclosed convoy gt-cv-d\n" >expect && test_cmp expect out &&
+	head -n 1 .git/gastown/convoys.idx >got &&
+	echo "gastown-convoys 1" >expect && test_cmp expect got &&
+	rm .git/gastown/convoys.idx &&
+	gt convoy check >out &&
+	test_must_be_empty out
+'
+
 test_expect_success 'membership edited on two clones merges as a union' '
 	git init -q --bare hub.git &&
 	git init -q c1 && git -C c1 remote add origin ../hub.git &&
