@@ -24,17 +24,23 @@ static const char *const usage[] = {
 	NULL
 };
 
+/* A string member, "-" when it is missing (a damaged or newer snapshot). */
+static const char *str(const cJSON *o, const char *key)
+{
+	const char *s = gt_json_str(o, key);
+	return s ? s : "-";
+}
+
 static void print_status(const cJSON *st)
 {
 	const cJSON *m, *b;
 	const char *reason = gt_json_str(st, "close_reason");
 
-	printf("%s: %s (%s)\n", gt_json_str(st, "id"), gt_json_str(st, "title"),
-	       gt_json_str(st, "status"));
+	printf("%s: %s (%s)\n", str(st, "id"), str(st, "title"), str(st, "status"));
 	printf("progress: %ld/%ld closed%s\n", gt_json_long(st, "done", 0),
 	       gt_json_long(st, "total", 0),
 	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "complete")) &&
-	       strcmp(gt_json_str(st, "status"), "closed") ? " (complete)" : "");
+	       strcmp(str(st, "status"), "closed") ? " (complete)" : "");
 	if (reason)
 		printf("closed: %s\n", reason);
 	fputs("by status:", stdout);
@@ -45,7 +51,7 @@ static void print_status(const cJSON *st)
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(st, "beads")) {
 		const char *title = gt_json_str(b, "title"), *who = gt_json_str(b, "assignee");
 		const char *stuck = gt_json_str(b, "stuck");
-		printf("  %-12s %-11s %s%s%s%s%s\n", gt_json_str(b, "id"), gt_json_str(b, "status"),
+		printf("  %-12s %-11s %s%s%s%s%s\n", str(b, "id"), str(b, "status"),
 		       title ? title : "", who ? " @" : "", who ? who : "",
 		       stuck ? "  STUCK: " : "", stuck ? stuck : "");
 	}
@@ -130,9 +136,9 @@ int main(int argc, const char **argv)
 			cJSON_ArrayForEach(c, list) {
 				gt_strbuf_reset(&line);
 				if (out.mode == GT_FORMAT_PORCELAIN) {
-					gt_strbuf_addf(&line, "%s %s %ld/%ld %s%c", gt_json_str(c, "id"),
-						       gt_json_str(c, "status"), gt_json_long(c, "done", 0),
-						       gt_json_long(c, "total", 0), gt_json_str(c, "title"),
+					gt_strbuf_addf(&line, "%s %s %ld/%ld %s%c", str(c, "id"),
+						       str(c, "status"), gt_json_long(c, "done", 0),
+						       gt_json_long(c, "total", 0), str(c, "title"),
 						       out.terminator);
 				} else {
 					gt_format_item item = { NULL, c, NULL, 0 };

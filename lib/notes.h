@@ -53,7 +53,10 @@ int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
  */
 int gt_notes_read(char **out, gt_repo *repo, const git_oid *commit);
 
-/* Append to out the bead ids that Bead: trailers of message name. */
+/*
+ * Append to out the bead ids that Bead: trailers of message name (libgit2
+ * parses them: it must be initialised, as gt_repo_open does).
+ */
 int gt_notes_trailer_beads(gt_strlist *out, const char *message);
 
 /* Resolve a revision ("HEAD", a hex id, a branch) to a commit id. */
