@@ -13,15 +13,17 @@
 #include <string.h>
 
 static const char *const usage[] = {
-	"gt trail [--json | --format=<fmt>] [-z] <bead>",
+	"gt trail [--unreachable] [--json | --format=<fmt>] [-z] <bead>",
 	NULL
 };
 
 int main(int argc, const char **argv)
 {
 	const char *format = NULL;
-	int json = 0, nul = 0, r;
+	int json = 0, nul = 0, unreachable = 0, r;
 	struct gt_option opts[] = {
+		GT_OPT_BOOL(0, "unreachable", &unreachable,
+			    "also noted commits no branch or tag reaches any more"),
 		GT_OPT_BOOL(0, "json", &json, "print each commit as one JSON object per line"),
 		GT_OPT_STRING(0, "format", &format, "format", "print each commit with this format"),
 		GT_OPT_BOOL('z', NULL, &nul, "end records with NUL instead of newline"),
@@ -41,7 +43,7 @@ int main(int argc, const char **argv)
 		gt_usage_error(usage, opts, "%s", gt_error_last());
 	if (!gt_bead_id_valid(argv[0]))
 		gt_usage_error(usage, opts, "invalid bead id '%s'", argv[0]);
-	if ((r = gt_repo_open(&repo, NULL)) < 0 || (r = gt_notes_trail(&list, repo, argv[0])) < 0)
+	if ((r = gt_repo_open(&repo, NULL)) < 0 || (r = gt_notes_trail(&list, repo, argv[0], unreachable)) < 0)
 		gt_die_code(r);
 	cJSON_ArrayForEach(c, list) {
 		gt_strbuf_reset(&line);

@@ -252,6 +252,7 @@ struct found {
 	git_oid commit;
 	cJSON *attr;     /* the first note line for the bead, or NULL */
 	int note, trailer;
+	int reached;     /* a ref reaches it */
 	int64_t time;
 };
 
@@ -260,14 +261,35 @@ struct trail {
 	const char *bead;
 	struct found *v;
 	size_t n, alloc;
+	size_t nsorted;  /* v[0..nsorted) is sorted by commit id */
 	int error;
 };
 
-static struct found *found_for(struct trail *t, const git_oid *commit)
+static int cmp_commit(const void *a, const void *b)
 {
-	for (size_t i = 0; i < t->n; i++)
+	return git_oid_cmp(&((const struct found *)a)->commit, &((const struct found *)b)->commit);
+}
+
+/* The entry of commit, or NULL: binary search in the sorted part, then the rest. */
+static struct found *found_find(struct trail *t, const git_oid *commit)
+{
+	struct found key;
+	struct found *f;
+	git_oid_cpy(&key.commit, commit);
+	if (t->nsorted &&
+	    (f = bsearch(&key, t->v, t->nsorted, sizeof(*t->v), cmp_commit)))
+		return f;
+	for (size_t i = t->nsorted; i < t->n; i++)
 		if (git_oid_equal(&t->v[i].commit, commit))
 			return &t->v[i];
+	return NULL;
+}
+
+static struct found *found_for(struct trail *t, const git_oid *commit)
+{
+	struct found *f = found_find(t, commit);
+	if (f)
+		return f;
 	if (t->n == t->alloc) {
 		t->alloc = t->alloc ? 2 * t->alloc : 16;
 		t->v = gt_xrealloc(t->v, t->alloc * sizeof(*t->v));
@@ -325,10 +347,10 @@ static cJSON *attr_member(const cJSON *attr, const char *key)
 	return cJSON_IsString(v) ? cJSON_CreateString(v->valuestring) : cJSON_CreateNull();
 }
 
-int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead)
+int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead, int unreachable)
 {
 	git_repository *git = gt_repo_git(repo);
-	struct trail t = { repo, bead, NULL, 0, 0, 0 };
+	struct trail t = { repo, bead, NULL, 0, 0, 0, 0 };
 	git_revwalk *walk = NULL;
 	git_oid id;
 	cJSON *list = NULL;
@@ -347,6 +369,9 @@ int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead)
 		}
 	}
 	gt_error_clear();
+	if (t.n)
+		qsort(t.v, t.n, sizeof(*t.v), cmp_commit);
+	t.nsorted = t.n;
 	if ((r = git_revwalk_new(&walk, git)) < 0) {
 		r = gt_error_git(r, "cannot walk the history");
 		goto out;
@@ -360,12 +385,16 @@ int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead)
 	while ((r = git_revwalk_next(&id, walk)) == 0) {
 		git_commit *c = NULL;
 		gt_strlist beads = GT_STRLIST_INIT;
+		struct found *noted = found_find(&t, &id);
+		if (noted)
+			noted->reached = 1;
 		if (git_commit_lookup(&c, git, &id) < 0)
 			continue;
 		gt_notes_trailer_beads(&beads, git_commit_message(c));
 		for (size_t i = 0; i < beads.nr; i++)
 			if (!strcmp(beads.items[i], bead)) {
-				found_for(&t, &id)->trailer = 1;
+				struct found *f = found_for(&t, &id);
+				f->trailer = f->reached = 1;
 				break;
 			}
 		gt_strlist_clear(&beads);
@@ -392,6 +421,8 @@ int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead)
 		git_commit *c = NULL;
 		char hex[GIT_OID_HEXSZ + 1], when[32];
 		cJSON *o;
+		if (!f->reached && !unreachable)
+			continue; /* amended, rebased, or its branch deleted */
 		if (f->time == INT64_MIN || git_commit_lookup(&c, git, &f->commit) < 0)
 			continue; /* a note on a commit we do not have */
 		gt_format_time(when, sizeof(when), f->time * 1000);

@@ -87,10 +87,12 @@ int gt_notes_attribute(int *added, char **line_out, gt_repo *repo, const char *r
 
 /*
  * The code commits of bead: those whose note has a line for it, and
- * those reachable from HEAD, refs/heads/, refs/remotes/ and refs/tags/
- * whose message has a Bead: trailer naming it. *out (a cJSON array, the
- * caller's) holds one object per commit, newest first (commit time, then
- * id):
+ * those whose message has a Bead: trailer naming it, among the commits
+ * reachable from HEAD, refs/heads/, refs/remotes/ and refs/tags/; with
+ * unreachable, also the noted commits that no ref reaches any more
+ * (amended, rebased, their branch deleted) while the repository still
+ * has them. *out (a cJSON array, the caller's) holds one object per
+ * commit, newest first (commit time, then id):
  *
  *   {"commit","time","author","subject","bead","actor","session","convoy","source"}
  *
@@ -99,6 +101,6 @@ int gt_notes_attribute(int *added, char **line_out, gt_repo *repo, const char *r
  * "note+trailer". A note on a commit that is not in the repository is
  * skipped.
  */
-int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead);
+int gt_notes_trail(cJSON **out, gt_repo *repo, const char *bead, int unreachable);
 
 #endif

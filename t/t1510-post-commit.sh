@@ -53,7 +53,12 @@ test_expect_success 'an amend is a new commit: it gets its own note' '
 	cd repo &&
 	GT_ACTOR=gastown/polecats/nux git commit -q --amend -m "hooked, amended" &&
 	note_of HEAD >out &&
-	test_grep "\"bead\":\"gt-a\"" out
+	test_grep "\"bead\":\"gt-a\"" out &&
+	gt trail gt-a >out &&
+	test_line_count = 1 out &&
+	test_grep " hooked, amended$" out &&
+	gt trail --unreachable gt-a >out &&
+	test_line_count = 2 out
 '
 
 test_expect_success 'a user post-commit hook is kept and still runs' '

@@ -82,22 +82,30 @@ test_expect_success 'a bead with no commits lists nothing' '
 	test_must_be_empty out
 '
 
-test_expect_success 'a commit no branch reaches still shows through its note' '
+test_expect_success 'a noted commit no ref reaches: shown with --unreachable only' '
 	cd repo &&
 	git branch -D -q side &&
 	test_commit_file "orphan to be" &&
 	gt note --bead gt-b --actor mayor &&
 	git reset -q --hard HEAD~1 &&
 	gt trail --json gt-b | jq -r .subject >out &&
+	printf "other bead\nboth\n" >expect &&
+	test_cmp expect out &&
+	gt trail --unreachable --json gt-b | jq -r .subject >out &&
 	printf "orphan to be\nother bead\nboth\n" >expect &&
-	test_cmp expect out
+	test_cmp expect out &&
+	gt trail gt-a >out &&
+	test_line_count = 3 out &&
+	test_grep -v "on a side branch" out &&
+	gt trail --unreachable gt-a >out &&
+	test_line_count = 3 out
 '
 
 test_expect_success 'a note on a commit that is not here is skipped' '
 	cd repo &&
 	blob=$(echo "{\"bead\":\"gt-b\",\"actor\":\"x\",\"session\":null,\"convoy\":null}" | git hash-object -w --stdin) &&
 	git notes --ref=gastown add -f -C $blob 1111111111111111111111111111111111111111 &&
-	gt trail gt-b >out &&
+	gt trail --unreachable gt-b >out &&
 	test_line_count = 3 out
 '
 
