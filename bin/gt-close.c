@@ -1,5 +1,6 @@
 /* gt close: close beads. */
 #include "bead.h"
+#include "convoy.h"
 #include "error.h"
 #include "parse-options.h"
 #include "usage.h"
@@ -35,6 +36,17 @@ int main(int argc, const char **argv)
 			continue;
 		}
 		printf("closed %s\n", argv[i]);
+		/* the convoys this close completes close too */
+		gt_strlist convoys = GT_STRLIST_INIT;
+		r = gt_convoy_after_close(repo, argv[i], &convoys);
+		for (size_t j = 0; j < convoys.nr; j++)
+			printf("closed convoy %s\n", convoys.items[j]);
+		gt_strlist_clear(&convoys);
+		if (r < 0) {
+			gt_err("%s", gt_error_last());
+			if (gt_exit_code_for(r) > worst)
+				worst = gt_exit_code_for(r);
+		}
 	}
 	gt_repo_free(repo);
 	return worst;

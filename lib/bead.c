@@ -241,35 +241,7 @@ static const gt_entity_type *type_of(gt_repo *repo, const char *id)
 
 int gt_bead_new_id(char **out, gt_repo *repo, const char *title)
 {
-	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	static unsigned counter;
-	gt_strbuf seed = GT_STRBUF_INIT;
-	git_oid h;
-	char b36[16];
-	unsigned long long n = 0;
-
-	/* hash of what is being created, by whom, when: unique enough that
-	 * the short form rarely collides, and growing when it does */
-	gt_strbuf_addf(&seed, "%s\n%s\n%lld\n%ld\n%u\n%d", title, gt_repo_actor(repo),
-		       (long long)gt_now_ms(), (long)getpid(), counter++, rand());
-	git_odb_hash(&h, seed.buf, seed.len, GIT_OBJECT_BLOB);
-	gt_strbuf_release(&seed);
-	for (int i = 0; i < 8; i++)
-		n = (n << 8) | h.id[i];
-	for (int i = 0; i < 12; i++) {
-		b36[i] = digits[n % 36];
-		n /= 36;
-	}
-	for (int len = 4; len <= 12; len++) {
-		gt_strbuf id = GT_STRBUF_INIT;
-		gt_strbuf_addf(&id, "%s-%.*s", gt_repo_prefix(repo), len, b36);
-		if (!bead_exists(repo, id.buf)) {
-			*out = gt_strbuf_detach(&id);
-			return 0;
-		}
-		gt_strbuf_release(&id);
-	}
-	return gt_error_set(GT_EEXISTS, "cannot find a free id (12 base36 digits taken)");
+	return gt_entity_new_id(out, repo, &gt_bead_type, gt_repo_prefix(repo), title);
 }
 
 /* Highest n among the existing direct children <parent>.<n>. */

@@ -818,3 +818,42 @@ int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *ty
 	gt_entity_free(e);
 	return r;
 }
+
+/* --- ids ---------------------------------------------------------------- */
+
+int gt_entity_new_id(char **out, gt_repo *repo, const gt_entity_type *type,
+		     const char *prefix, const char *seed_text)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	static unsigned counter;
+	gt_strbuf seed = GT_STRBUF_INIT;
+	git_oid h;
+	char b36[16];
+	unsigned long long n = 0;
+
+	/* hash of what is being created, by whom, when: unique enough that
+	 * the short form rarely collides, and growing when it does */
+	gt_strbuf_addf(&seed, "%s\n%s\n%lld\n%ld\n%u\n%d", seed_text, gt_repo_actor(repo),
+		       (long long)gt_now_ms(), (long)getpid(), counter++, rand());
+	git_odb_hash(&h, seed.buf, seed.len, GIT_OBJECT_BLOB);
+	gt_strbuf_release(&seed);
+	for (int i = 0; i < 8; i++)
+		n = (n << 8) | h.id[i];
+	for (int i = 0; i < 12; i++) {
+		b36[i] = digits[n % 36];
+		n /= 36;
+	}
+	for (int len = 4; len <= 12; len++) {
+		gt_strbuf ref = GT_STRBUF_INIT;
+		git_oid tip;
+		gt_strbuf_addf(&ref, "%s%s-%.*s", type->ref_prefix, prefix, len, b36);
+		if (gt_refs_read(&tip, gt_repo_git(repo), ref.buf) != 0) {
+			*out = gt_xstrdup(ref.buf + strlen(type->ref_prefix));
+			gt_strbuf_release(&ref);
+			gt_error_clear();
+			return 0;
+		}
+		gt_strbuf_release(&ref);
+	}
+	return gt_error_set(GT_EEXISTS, "cannot find a free id (12 base36 digits taken)");
+}

@@ -193,6 +193,16 @@ int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *ty
 int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
 			   const char *id, const git_oid *tip, cJSON *op);
 
+/*
+ * A new hash id "<prefix>-<base36>" for an entity of type: a hash of
+ * seed_text (a title), the actor, the time and values unique to the
+ * process, four base-36 digits when that id is free, one more digit per
+ * collision (up to twelve). *out is malloc()ed. GT_EEXISTS when all are
+ * taken.
+ */
+int gt_entity_new_id(char **out, gt_repo *repo, const gt_entity_type *type,
+		     const char *prefix, const char *seed_text);
+
 /* Valid entity id: [A-Za-z0-9][A-Za-z0-9._-]*, no "..", no ".lock" end, <= 200. */
 int gt_entity_id_valid(const char *id);
 

@@ -1,6 +1,7 @@
 #include "registry.h"
 #include "bead.h"
 #include "formula.h"
+#include "convoy.h"
 #include "hook.h"
 #include "config.h"
 
@@ -13,6 +14,7 @@ static const gt_entity_type *const types[] = {
 	&gt_formula_type,
 	&gt_proto_type,
 	&gt_wisp_type,
+	&gt_convoy_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

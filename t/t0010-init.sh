@@ -35,6 +35,7 @@ test_expect_success 'init creates the gastown directory and its config' '
 	Initialized gastown in $TRASH_DIRECTORY/repo/.git/gastown
 	prefix: gt
 	actor: tester
+	installed the post-commit hook in $TRASH_DIRECTORY/repo/.git/hooks/post-commit
 	EOF
 	test_cmp expect out
 '

@@ -152,6 +152,18 @@ test_must_be_empty() {
 	if test -s "$1"; then echo >&2 "'$1' is not empty:"; cat "$1" >&2; return 1; fi
 }
 
+# test_commit_file <message>: append a line to "file", commit it with that
+# message, one minute after the previous such commit (a fixed clock, so
+# that commit order and dates are reproducible).
+test_tick=1800000000
+test_commit_file() {
+	test_tick=$((test_tick + 60)) &&
+	echo "$test_tick" >>file &&
+	git add file &&
+	GIT_AUTHOR_DATE="@$test_tick +0000" GIT_COMMITTER_DATE="@$test_tick +0000" \
+		git commit -q -m "$1"
+}
+
 # test_grep [-v] <pattern> <file>: grep that shows the file on failure.
 test_grep() {
 	if test "$1" = -v; then
