@@ -24,7 +24,7 @@ static void bead_rename(cJSON *op, const cJSON *snapshot, const char *old_id,
 	}
 }
 
-const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename };
+const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename, 0 };
 
 static int in_list(const char *s, const char *const *list)
 {

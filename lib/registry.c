@@ -1,6 +1,7 @@
 #include "registry.h"
 #include "bead.h"
 #include "hook.h"
+#include "agent.h"
 #include "config.h"
 
 #include <string.h>
@@ -9,6 +10,7 @@
 static const gt_entity_type *const types[] = {
 	&gt_bead_type,
 	&gt_hook_type,
+	&gt_agent_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
