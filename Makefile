@@ -122,9 +122,10 @@ bench-deps:
 bench: all bench-deps
 	./bench/run.sh
 	./bench/sync.sh
+	./bench/mail.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
-MANPAGES7 = Documentation/gastown.7
+MANPAGES7 = $(patsubst Documentation/%.txt,Documentation/%.7,$(wildcard Documentation/gastown*.txt))
 doc: $(MANPAGES) $(MANPAGES7)
 Documentation/%.1: Documentation/%.txt
 	asciidoctor -b manpage -o $@ $<

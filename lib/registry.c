@@ -2,6 +2,7 @@
 #include "bead.h"
 #include "hook.h"
 #include "agent.h"
+#include "mail.h"
 #include "config.h"
 
 #include <string.h>
@@ -11,6 +12,7 @@ static const gt_entity_type *const types[] = {
 	&gt_bead_type,
 	&gt_hook_type,
 	&gt_agent_type,
+	&gt_mail_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
