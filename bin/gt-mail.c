@@ -53,6 +53,8 @@ static void print_json(const cJSON *m, int read, int archived)
 	cJSON_AddItemToObject(o, "handoff", extra ? cJSON_Duplicate(extra, 1) : cJSON_CreateNull());
 	extra = cJSON_GetObjectItemCaseSensitive(m, "bead");
 	cJSON_AddItemToObject(o, "bead", extra ? cJSON_Duplicate(extra, 1) : cJSON_CreateNull());
+	extra = cJSON_GetObjectItemCaseSensitive(m, "status");
+	cJSON_AddItemToObject(o, "status", extra ? cJSON_Duplicate(extra, 1) : cJSON_CreateNull());
 	char *text = gt_json_print(o);
 	puts(text);
 	free(text);
@@ -74,16 +76,6 @@ static void print_message(const cJSON *m, int archived)
 	printf("\n%s", body);
 	if (*body && body[strlen(body) - 1] != '\n')
 		putchar('\n');
-}
-
-static void read_text(gt_strbuf *out, const char *file)
-{
-	int fail = (file[0] == '-' && !file[1]) ? gt_strbuf_read_fd(out, 0)
-						: gt_strbuf_read_file(out, file);
-	if (fail < 0)
-		gt_die("cannot read %s", file);
-	while (out->len && out->buf[out->len - 1] == '\n')
-		gt_strbuf_setlen(out, out->len - 1);
 }
 
 /* gt mail send --stdin: one JSON object per line, delivered in one transaction. */
@@ -246,8 +238,8 @@ int main(int argc, const char **argv)
 	if (priority && (prio = gt_mail_parse_priority(priority)) < 0)
 		gt_die_code(gt_error_set(GT_EINVALID, "invalid priority '%s' (0-4, urgent, high, normal, low, backlog)",
 					 priority));
-	if (file)
-		read_text(&text, file);
+	if (file && gt_strbuf_read_text_arg(&text, file) < 0)
+		gt_die("cannot read %s", file);
 	else if (body)
 		gt_strbuf_adds(&text, body);
 

@@ -39,7 +39,7 @@ test_expect_success 'inbox --json: every key, body included' '
 	cd repo &&
 	gt mail inbox --json $nux | sed -n 2p >one &&
 	jq -c "keys" one >out &&
-	echo "[\"archived\",\"bead\",\"body\",\"from\",\"handoff\",\"id\",\"kind\",\"priority\",\"read\",\"reply_to\",\"sent_at\",\"subject\",\"thread\",\"to\"]" >expect &&
+	echo "[\"archived\",\"bead\",\"body\",\"from\",\"handoff\",\"id\",\"kind\",\"priority\",\"read\",\"reply_to\",\"sent_at\",\"status\",\"subject\",\"thread\",\"to\"]" >expect &&
 	test_cmp expect out &&
 	jq -c "[.from, .to, .subject, .body, .priority, .kind, .read, .reply_to, (.thread == .id)]" one >out &&
 	echo "[\"mayor\",\"gastown/polecats/nux\",\"Pick up gt-1\",\"It is on your hook.\",2,\"mail\",false,null,true]" >expect &&
