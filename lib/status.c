@@ -103,7 +103,8 @@ int gt_status_build(cJSON **out, gt_repo *repo, size_t max_ready)
 	if ((r = gt_entity_foreach_ref(repo, &gt_hook_type, add_actor, &actors)) < 0 ||
 	    (r = gt_entity_foreach_ref(repo, &gt_mail_type, add_actor, &actors)) < 0)
 		goto out;
-	qsort(actors.items, actors.nr, sizeof(*actors.items), cmp_str);
+	if (actors.nr)
+		qsort(actors.items, actors.nr, sizeof(*actors.items), cmp_str);
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "actor", gt_repo_actor(repo));

@@ -50,7 +50,7 @@ __gt_ids()
 __gt_takes_ids()
 {
 	case "$1" in
-	show|update|close|reopen|comment|dep) return 0 ;;
+	show|update|close|reopen|comment|dep|sling) return 0 ;;
 	esac
 	return 1
 }
