@@ -5,6 +5,7 @@
 #include "refs.h"
 #include "strbuf.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -698,6 +699,24 @@ static void scan_string(struct scan *s, char **out)
 		return;
 	}
 	start = o = ++p;
+	if (!out) {
+		/* skipping (a body): jump from quote to quote with memchr */
+		for (;;) {
+			char *q = memchr(p, '"', (size_t)(s->end - p));
+			if (!q) {
+				s->bad = 1;
+				return;
+			}
+			size_t bs = 0;
+			while (q - bs > start && q[-1 - (ptrdiff_t)bs] == '\\')
+				bs++;
+			p = q + 1;
+			if (!(bs & 1))
+				break;
+		}
+		s->p = p;
+		return;
+	}
 	for (;;) {
 		char *q = p;
 		while (q < s->end && *q != '"' && *q != '\\')

@@ -138,11 +138,13 @@ test_expect_success 'archive --read archives every read message' '
 
 test_expect_success 'the fast listing reads escapes and unicode as the JSON does' '
 	cd repo &&
-	GT_ACTOR="gastown/crew/zoë" gt mail send ann -s "Quote \" back\\slash tab	é 😀 \\u0041" -m "" &&
+	GT_ACTOR="gastown/crew/zoë" gt mail send ann -s "Quote \" back\\slash tab	é 😀 \\u0041" -m "a \"quoted\" body ending in a backslash \\" &&
+	gt mail send ann -s "after" -m "\\\\\"" &&
 	gt mail inbox ann | sed "s/^[^ ]* N [^ ]* //" >out &&
 	gt mail inbox --json ann | jq -r "\"\(.from): \(.subject)\"" >expect &&
 	test_cmp expect out &&
-	test_grep "zoë: Quote \" back.slash" out
+	test_grep "zoë: Quote \" back.slash" out &&
+	test_grep "tester: after$" out
 '
 
 test_expect_success 'send --stdin: bulk delivery, one commit per mailbox' '
@@ -159,7 +161,7 @@ test_expect_success 'send --stdin: bulk delivery, one commit per mailbox' '
 	git rev-list --count refs/gastown/mail/ann >after &&
 	test $(cat after) = $(($(cat before) + 1)) &&
 	gt mail inbox ann | cut -d" " -f5 >out &&
-	printf "b3\nb1\nQuote\n" >expect &&
+	printf "b3\nb1\nafter\nQuote\n" >expect &&
 	test_cmp expect out &&
 	gt mail inbox -z bob | tr "\0" "\n" | grep -c "tester: b2" >out &&
 	echo 1 >expect && test_cmp expect out
