@@ -2,6 +2,7 @@
 #include "mail.h"
 #include "actor.h"
 #include "error.h"
+#include "format.h"
 #include "json.h"
 #include "parse-options.h"
 #include "strbuf.h"
@@ -14,10 +15,10 @@
 static const char *const usage[] = {
 	"gt mail send [--priority <p>] [--reply-to <msg>] <actor> -s <subject> [-m <body> | -F <file>]",
 	"gt mail send --stdin",
-	"gt mail inbox [--unread] [--json | -z] [<actor>]",
+	"gt mail inbox [--unread] [--json | --format <fmt>] [-z] [<actor>]",
 	"gt mail read [--json] [--no-mark] [--mailbox <actor>] <msg>...",
 	"gt mail reply [--priority <p>] [-s <subject>] [--mailbox <actor>] <msg> (-m <body> | -F <file>)",
-	"gt mail thread [--json] [--mailbox <actor>] <msg>",
+	"gt mail thread [--json | --format <fmt>] [-z] [--mailbox <actor>] <msg>",
 	"gt mail mark-read [--unread] [--mailbox <actor>] <msg>...",
 	"gt mail archive [--mailbox <actor>] (<msg>... | --read)",
 	NULL
@@ -29,7 +30,14 @@ static const char *str_or(const cJSON *o, const char *k, const char *def)
 	return s ? s : def;
 }
 
-/* The plumbing record of a message: every key present, null where absent. */
+/* --format (NULL: --json) and the record terminator (-z) */
+static gt_format *custom;
+static char terminator = '\n';
+
+/*
+ * The plumbing record of a message, every key present, null where
+ * absent: printed as JSON, or expanded with --format.
+ */
 static void print_json(const cJSON *m, int read, int archived)
 {
 	static const char *const keys[] = {
@@ -55,9 +63,18 @@ static void print_json(const cJSON *m, int read, int archived)
 	cJSON_AddItemToObject(o, "bead", extra ? cJSON_Duplicate(extra, 1) : cJSON_CreateNull());
 	extra = cJSON_GetObjectItemCaseSensitive(m, "status");
 	cJSON_AddItemToObject(o, "status", extra ? cJSON_Duplicate(extra, 1) : cJSON_CreateNull());
-	char *text = gt_json_print(o);
-	puts(text);
-	free(text);
+	if (custom) {
+		gt_strbuf line = GT_STRBUF_INIT;
+		gt_format_item item = { NULL, o, NULL, 0 };
+		gt_format_expand(&line, custom, &item);
+		gt_strbuf_addch(&line, terminator);
+		fwrite(line.buf, 1, line.len, stdout);
+		gt_strbuf_release(&line);
+	} else {
+		char *text = gt_json_print(o);
+		puts(text);
+		free(text);
+	}
 	cJSON_Delete(o);
 }
 
@@ -154,7 +171,7 @@ static int inbox(gt_repo *repo, const char *actor, int unread, int json, int nul
 	cJSON *box = NULL;
 	int r;
 
-	if (!json) {
+	if (!json && !custom) {
 		/* the fast path: no JSON tree */
 		struct inbox_ctx c = { unread, nul };
 		return gt_mail_list(repo, actor, print_header, &c);
@@ -178,7 +195,7 @@ static int inbox(gt_repo *repo, const char *actor, int unread, int json, int nul
 int main(int argc, const char **argv)
 {
 	const char *subject = NULL, *body = NULL, *file = NULL, *reply_to = NULL;
-	const char *priority = NULL, *mailbox = NULL;
+	const char *priority = NULL, *mailbox = NULL, *format = NULL;
 	int json = 0, nul = 0, unread = 0, no_mark = 0, use_stdin = 0, all_read = 0, r = 0;
 	gt_strbuf text = GT_STRBUF_INIT;
 	gt_repo *repo;
@@ -194,7 +211,8 @@ int main(int argc, const char **argv)
 		GT_OPT_BOOL(0, "no-mark", &no_mark, "read: do not mark the messages read"),
 		GT_OPT_BOOL(0, "read", &all_read, "archive: every message already read"),
 		GT_OPT_BOOL(0, "json", &json, "inbox, read, thread: one JSON object per message"),
-		GT_OPT_BOOL('z', NULL, &nul, "inbox: end records with NUL"),
+		GT_OPT_STRING(0, "format", &format, "fmt", "inbox, thread: expand %(<key>) atoms of the JSON record"),
+		GT_OPT_BOOL('z', NULL, &nul, "inbox, thread: end records with NUL (--format, porcelain inbox)"),
 		GT_OPT_END(),
 	};
 
@@ -214,10 +232,22 @@ int main(int argc, const char **argv)
 	if (((subject || body || file || priority) && !composes) || (reply_to && !is_send) ||
 	    (use_stdin && !is_send) || (mailbox && (is_send || is_inbox)) ||
 	    (unread && !is_inbox && !is_mark) || (no_mark && !is_read) || (all_read && !is_archive) ||
-	    (json && !is_inbox && !is_read && !is_thread) || (nul && !is_inbox))
+	    (json && !is_inbox && !is_read && !is_thread) || (format && !is_inbox && !is_thread) ||
+	    (nul && !is_inbox && !is_thread))
 		gt_usage_error(usage, opts, "an option given does not apply to '%s'", sub);
 	if (json && nul)
 		gt_usage_error(usage, opts, "--json and -z cannot be used together");
+	if (json && format)
+		gt_usage_error(usage, opts, "--json and --format cannot be used together");
+	if (is_thread && nul && !format)
+		gt_usage_error(usage, opts, "thread takes -z with --format only");
+	if (format) {
+		int fr = gt_format_parse(&custom, format);
+		if (fr < 0)
+			gt_die_code(fr);
+	}
+	if (nul)
+		terminator = '\0';
 	if (body && file)
 		gt_usage_error(usage, opts, "-m and -F cannot be used together");
 	if (use_stdin && (argc != 1 || subject || body || file || priority || reply_to))
@@ -312,7 +342,7 @@ int main(int argc, const char **argv)
 			cJSON_ArrayForEach(m, all) {
 				const char *id = gt_json_str(m, "id");
 				int archived = gt_mail_flags_archived(f, id);
-				if (json) {
+				if (json || custom) {
 					print_json(m, gt_mail_flags_read(f, id), archived);
 					continue;
 				}
@@ -349,6 +379,7 @@ int main(int argc, const char **argv)
 	}
 	if (r < 0)
 		gt_die_code(r);
+	gt_format_free(custom);
 	gt_strbuf_release(&text);
 	gt_repo_free(repo);
 	return 0;

@@ -228,6 +228,24 @@ test_expect_success 'mail errors' '
 	test_cmp before after
 '
 
+test_expect_success 'inbox and thread --format expand the record'"'"'s keys; -z ends records with NUL' '
+	cd repo &&
+	gt mail inbox --format "%(id)|%(read)|%(from)|%(priority)|%(subject)" $nux >out &&
+	gt mail inbox --json $nux | jq -r "[.id, .read, .from, .priority, .subject] | map(tostring) | join(\"|\")" >expect &&
+	test_cmp expect out &&
+	GT_ACTOR=mayor gt mail thread --format "%(subject)" -z $(cat id3) | tr "\0" "\n" >out &&
+	printf "Pick up gt-1\nRe: Pick up gt-1\nRe: Pick up gt-1\nAlso\n" >expect &&
+	test_cmp expect out &&
+	test_expect_code 3 gt mail inbox --format "%(nope" 2>err &&
+	test_grep "unterminated format atom" err &&
+	test_expect_code 129 gt mail inbox --json --format "%(id)" 2>err &&
+	test_grep "\-\-json and --format cannot be used together" err &&
+	test_expect_code 129 gt mail thread -z $(cat id3) 2>err &&
+	test_grep "thread takes -z with --format only" err &&
+	test_expect_code 129 gt mail read --format "%(id)" $(cat id3) 2>err &&
+	test_grep "does not apply to '"'"'read'"'"'" err
+'
+
 test_expect_success 'mail usage errors' '
 	cd repo &&
 	test_expect_code 129 gt mail 2>err &&
