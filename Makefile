@@ -18,7 +18,9 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) \
-	-DGT_VERSION='"$(VERSION)"' -DGT_SOURCE_DOC_DIR='"$(CURDIR)/Documentation"' $(CFLAGS)
+	-DGT_VERSION='"$(VERSION)"' -DGT_SOURCE_DOC_DIR='"$(CURDIR)/Documentation"' \
+	-DGT_SOURCE_TEMPLATE_DIR='"$(CURDIR)/templates"' \
+	-DGT_INSTALL_TEMPLATE_DIR='"$(PREFIX)/share/gastown/templates"' $(CFLAGS)
 # --as-needed: a program loads only the libraries it uses (bin/gt uses none)
 LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lpthread
 
@@ -122,9 +124,10 @@ bench-deps:
 bench: all bench-deps
 	./bench/run.sh
 	./bench/sync.sh
+	./bench/mail.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
-MANPAGES7 = Documentation/gastown.7 Documentation/gastown-formula.7
+MANPAGES7 = $(patsubst Documentation/%.txt,Documentation/%.7,$(wildcard Documentation/gastown*.txt))
 doc: $(MANPAGES) $(MANPAGES7)
 Documentation/%.1: Documentation/%.txt
 	asciidoctor -b manpage -o $@ $<
@@ -135,7 +138,9 @@ install: all doc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/gastown \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/gastown/hooks
+		$(DESTDIR)$(PREFIX)/share/gastown/hooks \
+		$(DESTDIR)$(PREFIX)/share/gastown/templates/roles
+	install -m 644 templates/roles/*.md $(DESTDIR)$(PREFIX)/share/gastown/templates/roles/
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	ln -sf gt $(DESTDIR)$(PREFIX)/bin/git-gt
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/

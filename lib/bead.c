@@ -24,8 +24,8 @@ static void bead_rename(cJSON *op, const cJSON *snapshot, const char *old_id,
 	}
 }
 
-const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename };
-const gt_entity_type gt_wisp_type = { "bead", GT_WISP_REF_PREFIX, bead_rename };
+const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename, 0 };
+const gt_entity_type gt_wisp_type = { "bead", GT_WISP_REF_PREFIX, bead_rename, 0 };
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -776,29 +776,35 @@ struct comment_ctx {
 	const char *actor;
 };
 
-static int build_comment(cJSON **op_out, const cJSON *current, const char *id,
-			 void *payload)
+void gt_bead_op_comment(cJSON *op, const cJSON *current, const char *id,
+			const char *actor, const char *text, const char *now)
 {
-	struct comment_ctx *c = payload;
 	const cJSON *comments = cJSON_GetObjectItemCaseSensitive(current, "comments");
 	int n = cJSON_IsArray(comments) ? cJSON_GetArraySize(comments) : 0;
-	char *now = now_string();
-	cJSON *op = gt_op_new("bead.comment"), *v = cJSON_CreateObject();
+	cJSON *v = cJSON_CreateObject();
 
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(current, GT_TOMBSTONE_KEY))) {
-		free(now);
-		cJSON_Delete(v);
-		cJSON_Delete(op);
-		return gt_error_set(GT_ENOTFOUND, "bead %s was deleted", id);
-	}
 	cJSON_AddNumberToObject(v, "id", n + 1);
 	cJSON_AddStringToObject(v, "issue_id", id);
-	cJSON_AddStringToObject(v, "author", c->actor);
-	cJSON_AddStringToObject(v, "text", c->text);
+	cJSON_AddStringToObject(v, "author", actor);
+	cJSON_AddStringToObject(v, "text", text);
 	cJSON_AddStringToObject(v, "created_at", now);
 	gt_op_append(op, "comments", v);
 	if (cJSON_GetObjectItemCaseSensitive(current, "comment_count"))
 		gt_op_set(op, "comment_count", cJSON_CreateNumber(n + 1));
+}
+
+static int build_comment(cJSON **op_out, const cJSON *current, const char *id,
+			 void *payload)
+{
+	struct comment_ctx *c = payload;
+	char *now;
+	cJSON *op;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(current, GT_TOMBSTONE_KEY)))
+		return gt_error_set(GT_ENOTFOUND, "bead %s was deleted", id);
+	now = now_string();
+	op = gt_op_new("bead.comment");
+	gt_bead_op_comment(op, current, id, c->actor, c->text, now);
 	gt_op_set_str(op, "updated_at", now);
 	free(now);
 	*op_out = op;

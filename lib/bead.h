@@ -120,6 +120,13 @@ int gt_bead_reopen(gt_repo *repo, const char *id);
 
 /* Append a comment by the actor. */
 int gt_bead_comment(gt_repo *repo, const char *id, const char *text);
+/*
+ * Add to op the changes that append a comment (text, by actor, at now)
+ * to the bead id whose state is current: for commands that comment as
+ * part of a larger operation (gt done).
+ */
+void gt_bead_op_comment(cJSON *op, const cJSON *current, const char *id,
+			const char *actor, const char *text, const char *now);
 
 /*
  * Add a dependency id --type--> depends_on. Refuses (GT_ECYCLE, naming

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const gt_entity_type gt_convoy_type = { "convoy", "refs/gastown/convoys/", NULL };
+const gt_entity_type gt_convoy_type = { "convoy", "refs/gastown/convoys/", NULL, 0 };
 
 int gt_convoy_id_valid(const char *id)
 {

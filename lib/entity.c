@@ -646,7 +646,13 @@ static int prepare_one(struct prepared *p, gt_repo *repo, gt_entity_write *w,
 		goto out; /* nothing to change */
 	w->clock = (cur ? cur->clock : 0) + 1;
 	op = gt_entity_stamp_op(op, w->clock, now, gt_repo_actor(repo));
-	snapshot = cur ? cJSON_Duplicate(cur->snapshot, 1) : cJSON_CreateObject();
+	/* the current state becomes the new one: no copy (a large mailbox) */
+	if (cur) {
+		snapshot = cur->snapshot;
+		cur->snapshot = NULL;
+	} else {
+		snapshot = cJSON_CreateObject();
+	}
 	if ((r = gt_op_apply(snapshot, op)) < 0)
 		goto out;
 	if ((r = build_commit(&p->new_id, NULL, repo, 1, w->type, w->id,

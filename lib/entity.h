@@ -44,6 +44,14 @@ typedef struct gt_entity_type {
 	 */
 	void (*rename)(cJSON *op, const cJSON *snapshot, const char *old_id,
 		       const char *new_id);
+	/*
+	 * Nonzero when the id names the entity itself (an actor's hook,
+	 * mailbox, agent record): two histories of one id that share no
+	 * root (the first mail to an actor sent on two clones) are one
+	 * entity and merge, instead of being told apart and renamed as two
+	 * beads that were given one id are.
+	 */
+	int keyed;
 } gt_entity_type;
 
 #define GT_OP_FILE "op.json"

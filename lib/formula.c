@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const gt_entity_type gt_formula_type = { "formula", "refs/gastown/formulas/", NULL };
-const gt_entity_type gt_proto_type = { "proto", "refs/gastown/protos/", NULL };
+const gt_entity_type gt_formula_type = { "formula", "refs/gastown/formulas/", NULL, 1 };
+const gt_entity_type gt_proto_type = { "proto", "refs/gastown/protos/", NULL, 1 };
 
 /* A value as read, with the line of its key (0: not given). */
 struct fval {

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-const gt_entity_type gt_hook_type = { "hook", "refs/gastown/hooks/", NULL };
+const gt_entity_type gt_hook_type = { "hook", "refs/gastown/hooks/", NULL, 1 };
 
 int gt_hook_read(cJSON **out, gt_repo *repo, const char *actor)
 {

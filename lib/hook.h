@@ -18,6 +18,8 @@
  *    "handoff":  {...}}            optional: the handoff record to resume
  *
  * Members this version does not know are kept, as for every entity.
+ * lib/work.h writes hooks (sling, unsling, done, handoff) together with
+ * the beads and mailboxes they concern, in one transaction each.
  */
 
 extern const gt_entity_type gt_hook_type;

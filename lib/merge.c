@@ -300,7 +300,7 @@ static int merge_one(struct merge_ctx *m, const char *refname, const git_oid *th
 	}
 	gt_ref_kind kind = gt_registry_ref_kind(refname, &type);
 	r = git_merge_base(&base, git, &ours, theirs);
-	if (r == GIT_ENOTFOUND && kind == GT_REF_ENTITY)
+	if (r == GIT_ENOTFOUND && kind == GT_REF_ENTITY && !type->keyed)
 		return resolve_collision(m, type, refname, &ours, theirs, depth);
 	if (r < 0 && r != GIT_ENOTFOUND)
 		return gt_error_git(r, "%s: cannot find the merge base", refname);

@@ -3,6 +3,8 @@
 #include "formula.h"
 #include "convoy.h"
 #include "hook.h"
+#include "agent.h"
+#include "mail.h"
 #include "config.h"
 
 #include <string.h>
@@ -15,6 +17,8 @@ static const gt_entity_type *const types[] = {
 	&gt_proto_type,
 	&gt_wisp_type,
 	&gt_convoy_type,
+	&gt_agent_type,
+	&gt_mail_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

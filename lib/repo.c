@@ -16,14 +16,17 @@ struct gt_repo {
 	char *gastown_dir;
 	gt_config *config;
 	char *actor;
+	const char *actor_origin;
 	git_odb_backend *loose; /* gt_repo_write_loose's writer, made on first use */
 };
 
 static char *pick_actor(gt_repo *repo)
 {
 	const char *v = gt_config_get(repo->config, "user.actor");
-	if (v && *v)
+	if (v && *v) {
+		repo->actor_origin = gt_config_origin(repo->config, "user.actor");
 		return gt_xstrdup(v);
+	}
 	git_config *gc = NULL;
 	git_buf buf = GIT_BUF_INIT;
 	char *r = NULL;
@@ -32,9 +35,12 @@ static char *pick_actor(gt_repo *repo)
 		r = gt_xstrdup(buf.ptr);
 	git_buf_dispose(&buf);
 	git_config_free(gc);
-	if (r)
+	if (r) {
+		repo->actor_origin = "git:user.name";
 		return r;
+	}
 	v = getenv("USER");
+	repo->actor_origin = v && *v ? "env:USER" : "default";
 	return gt_xstrdup(v && *v ? v : "overseer");
 }
 
@@ -91,6 +97,10 @@ git_repository *gt_repo_git(gt_repo *repo) { return repo->git; }
 const char *gt_repo_gastown_dir(const gt_repo *repo) { return repo->gastown_dir; }
 const gt_config *gt_repo_config(const gt_repo *repo) { return repo->config; }
 const char *gt_repo_actor(const gt_repo *repo) { return repo->actor; }
+const char *gt_repo_actor_origin(const gt_repo *repo)
+{
+	return repo->actor_origin ? repo->actor_origin : "default";
+}
 
 const char *gt_repo_prefix(const gt_repo *repo)
 {

@@ -44,6 +44,12 @@ int gt_repo_reload_config(gt_repo *repo);
  * user.name, then $USER, then "overseer".
  */
 const char *gt_repo_actor(const gt_repo *repo);
+/*
+ * Where the acting identity came from: the configuration origin of
+ * user.actor ("env:GT_ACTOR", "file:<path>", ...), "git:user.name",
+ * "env:USER" or "default". Owned by the repository.
+ */
+const char *gt_repo_actor_origin(const gt_repo *repo);
 
 /* The id prefix (core.prefix). */
 const char *gt_repo_prefix(const gt_repo *repo);

@@ -165,3 +165,14 @@ int gt_strbuf_read_file(gt_strbuf *sb, const char *path)
 	errno = saved;
 	return r;
 }
+
+int gt_strbuf_read_text_arg(gt_strbuf *sb, const char *path)
+{
+	int r = (path[0] == '-' && !path[1]) ? gt_strbuf_read_fd(sb, 0)
+					     : gt_strbuf_read_file(sb, path);
+	if (r < 0)
+		return r;
+	while (sb->len && sb->buf[sb->len - 1] == '\n')
+		gt_strbuf_setlen(sb, sb->len - 1);
+	return 0;
+}

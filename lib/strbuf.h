@@ -34,6 +34,11 @@ void gt_strbuf_release(gt_strbuf *sb);
 /* Read a whole file or stream; returns 0 or -1 with errno set. */
 int gt_strbuf_read_file(gt_strbuf *sb, const char *path);
 int gt_strbuf_read_fd(gt_strbuf *sb, int fd);
+/*
+ * Read the text of a -F <file> option: the file, or standard input when
+ * path is "-", without its trailing newlines. Returns 0 or -1 (errno).
+ */
+int gt_strbuf_read_text_arg(gt_strbuf *sb, const char *path);
 
 /* Allocation helpers that abort on failure. */
 void *gt_xmalloc(size_t n);

@@ -61,7 +61,7 @@ __gt_formulas()
 __gt_takes_ids()
 {
 	case "$1" in
-	show|update|close|reopen|comment|dep|trail) return 0 ;;
+	show|update|close|reopen|comment|dep|trail|sling) return 0 ;;
 	esac
 	return 1
 }

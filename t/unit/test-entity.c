@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const gt_entity_type thing = { "thing", "refs/gastown/things/" , NULL };
+static const gt_entity_type thing = { "thing", "refs/gastown/things/" , NULL, 0 };
 
 static cJSON *parse(const char *s)
 {
