@@ -77,7 +77,7 @@ $(BINDIR)/git-gt: $(BINDIR)/gt
 # the tests drive (git, jq for normalised JSON comparison, python3 for
 # contrib/formula-toml2ini.py) and the man page formatter.
 DEBS = build-essential pkg-config libgit2-dev libcjson-dev libinih-dev \
-	git perl jq python3 asciidoctor man-db
+	git perl jq python3 asciidoctor man-db tmux
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if test -n "$$missing"; then \

@@ -1,4 +1,5 @@
 /* gt done: finish the work on your hook. */
+#include "convoy.h"
 #include "error.h"
 #include "parse-options.h"
 #include "usage.h"
@@ -36,6 +37,16 @@ int main(int argc, const char **argv)
 	if ((r = gt_work_done(&bead, &convoy, repo, (enum gt_done_status)st, reason)) < 0)
 		gt_die_code(r);
 	printf("%s: %s\n", bead, status);
+	if (st == GT_DONE_COMPLETED) {
+		/* the convoys this completes close too, as with gt close */
+		gt_strlist closed = GT_STRLIST_INIT;
+		r = gt_convoy_after_close(repo, bead, &closed);
+		for (size_t i = 0; i < closed.nr; i++)
+			printf("closed convoy %s\n", closed.items[i]);
+		gt_strlist_clear(&closed);
+		if (r < 0)
+			gt_die_code(r);
+	}
 	free(bead);
 	free(convoy);
 	gt_repo_free(repo);

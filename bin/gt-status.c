@@ -1,4 +1,4 @@
-/* gt status: agents and their hooks, ready work, unread mail. */
+/* gt status: agents and their hooks, ready work, open convoys, unread mail. */
 #include "error.h"
 #include "json.h"
 #include "parse-options.h"
@@ -77,6 +77,13 @@ int main(int argc, const char **argv)
 	long shown = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ready, "beads"));
 	if (count > shown)
 		printf("  ... and %ld more: gt ready\n", count - shown);
+	const cJSON *convoys = cJSON_GetObjectItemCaseSensitive(s, "convoys");
+	printf("\nOpen convoys (%d):\n", cJSON_GetArraySize(convoys));
+	if (!cJSON_GetArraySize(convoys))
+		printf("  none\n");
+	cJSON_ArrayForEach(a, convoys)
+		printf("  %s %ld/%ld %s\n", or(a, "id", "?"), gt_json_long(a, "done", 0),
+		       gt_json_long(a, "total", 0), or(a, "title", ""));
 	printf("\nUnread mail: %ld\n", gt_json_long(s, "unread", 0));
 done:
 	cJSON_Delete(s);

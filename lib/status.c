@@ -1,6 +1,7 @@
 #include "status.h"
 #include "actor.h"
 #include "agent.h"
+#include "convoy.h"
 #include "entity.h"
 #include "error.h"
 #include "hook.h"
@@ -86,6 +87,28 @@ out:
 	return r;
 }
 
+/* "convoys": the open convoys with their progress, by id. */
+static int open_convoys(cJSON *o, gt_repo *repo)
+{
+	static const char *const keys[] = { "id", "title", "status", "done", "total" };
+	cJSON *list = NULL, *c, *arr;
+	int r;
+
+	if ((r = gt_convoy_list(&list, repo, 0)) < 0)
+		return r;
+	arr = cJSON_AddArrayToObject(o, "convoys");
+	cJSON_ArrayForEach(c, list) {
+		cJSON *e = cJSON_CreateObject();
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, keys[k]);
+			cJSON_AddItemToObject(e, keys[k], v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+		}
+		cJSON_AddItemToArray(arr, e);
+	}
+	cJSON_Delete(list);
+	return 0;
+}
+
 int gt_status_build(cJSON **out, gt_repo *repo, size_t max_ready)
 {
 	gt_strlist actors = GT_STRLIST_INIT;
@@ -151,11 +174,8 @@ int gt_status_build(cJSON **out, gt_repo *repo, size_t max_ready)
 	ready = cJSON_AddObjectToObject(o, "ready");
 	if ((r = ready_work(ready, repo, max_ready)) < 0)
 		goto out;
-	/*
-	 * CONVOYS (not built here: lib/convoy is built apart). The lead adds
-	 * "convoys": [{"id", "title", "done", "total", "status"}, ...] here,
-	 * an additive change to this object, and a section to gt status.
-	 */
+	if ((r = open_convoys(o, repo)) < 0)
+		goto out;
 	cJSON_AddNumberToObject(o, "hooked", (double)hooked);
 	cJSON_AddNumberToObject(o, "unread", (double)unread_all);
 	*out = o;

@@ -16,6 +16,8 @@
  *                 "slung_at", "handoff" (bool), "unread"}, ...]  by address,
  *    "ready":   {"count", "beads": [{"id", "title", "priority"}, ...]}
  *                 (at most max_ready, in gt ready's order),
+ *    "convoys": [{"id", "title", "status", "done", "total"}, ...]  the open
+ *                 convoys, by id,
  *    "hooked":  how many actors have work on their hook,
  *    "unread":  unread messages in all mailboxes}
  *

@@ -2,6 +2,7 @@
 #include "actor.h"
 #include "agent.h"
 #include "bead.h"
+#include "convoy.h"
 #include "entity.h"
 #include "error.h"
 #include "hook.h"
@@ -135,6 +136,7 @@ struct sling_plan {
 	char *now;
 	char *prev_holder;  /* the actor the bead was hooked by (force) */
 	char *displaced;    /* the bead on the target's hook (force) */
+	char *convoy;       /* the first open convoy tracking the bead, or NULL */
 	int replan;
 };
 
@@ -189,6 +191,8 @@ static int build_sling_hook(cJSON **op_out, const cJSON *cur, const char *id, vo
 	gt_op_set_str(op, "bead", p->s->bead);
 	gt_op_set_str(op, "slung_by", p->me);
 	gt_op_set_str(op, "slung_at", p->now);
+	if (p->convoy)
+		gt_op_set_str(op, "convoy", p->convoy);
 	*op_out = op;
 	return 0;
 }
@@ -257,7 +261,8 @@ static int plan_sling(struct sling_plan *p, cJSON **bead_out, gt_repo *repo)
 
 int gt_work_sling(char **mail_id, gt_repo *repo, const struct gt_sling *s)
 {
-	struct sling_plan p = { s, gt_repo_actor(repo), NULL, NULL, NULL, 0 };
+	struct sling_plan p = { s, gt_repo_actor(repo), NULL, NULL, NULL, NULL, 0 };
+	gt_strlist convoys = GT_STRLIST_INIT;
 	char *hook_id = NULL, *prev_id = NULL, *subject = NULL;
 	gt_strbuf body = GT_STRBUF_INIT;
 	gt_mail_out mail = { 0 };
@@ -270,6 +275,11 @@ int gt_work_sling(char **mail_id, gt_repo *repo, const struct gt_sling *s)
 		return gt_error_set(GT_EINVALID, "invalid bead id '%s'", s->bead);
 	if ((r = gt_actor_to_id(&hook_id, s->actor)) < 0)
 		return r;
+	/* the hook names the bead's convoy, for attribution notes and done */
+	if ((r = gt_convoy_of_bead(&convoys, repo, s->bead)) < 0)
+		goto out;
+	if (convoys.nr)
+		p.convoy = convoys.items[0];
 	for (int attempt = 0;; attempt++) {
 		gt_entity_write w[5];
 		size_t n = 0;
@@ -328,6 +338,7 @@ out:
 	free(p.now);
 	free(p.prev_holder);
 	free(p.displaced);
+	gt_strlist_clear(&convoys);
 	free(prev_id);
 	free(hook_id);
 	return r;
@@ -498,13 +509,10 @@ static int release(char **bead_out, char **convoy_out, gt_repo *repo,
 		if (notify)
 			w[n++] = mail.write;
 		/*
-		 * CONVOY PROGRESS (not wired: lib/convoy is built apart). When
-		 * p->done, the convoy the hook names (gt_json_str(hook,
-		 * "convoy"), else the convoys that track p->bead) learns that
-		 * the bead left its hook with status done_names[p->status]: its
-		 * write belongs here, in w[], so that it joins this transaction
-		 * (size w[] for it). gt_work_done also hands the convoy id to
-		 * its caller.
+		 * Convoy progress needs no write here: a convoy's progress is
+		 * its beads' statuses. A completed bead may complete a convoy;
+		 * the caller then closes it with gt_convoy_after_close, as
+		 * gt close does.
 		 */
 		if (!run_writes(&r, repo, w, n, &p->replan, attempt))
 			break;

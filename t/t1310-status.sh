@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='gt status: agents and their hooks, ready work, unread mail'
+test_description='gt status: agents and their hooks, ready work, convoys, unread mail'
 . ./test-lib.sh
 
 test_expect_success 'an empty town' '
@@ -12,11 +12,14 @@ test_expect_success 'an empty town' '
 	Ready work (0):
 	  none
 
+	Open convoys (0):
+	  none
+
 	Unread mail: 0
 	EOT
 	test_cmp expect out &&
 	gt status --json >out &&
-	echo "{\"actor\":\"tester\",\"agents\":[],\"ready\":{\"count\":0,\"beads\":[]},\"hooked\":0,\"unread\":0}" >expect &&
+	echo "{\"actor\":\"tester\",\"agents\":[],\"ready\":{\"count\":0,\"beads\":[]},\"convoys\":[],\"hooked\":0,\"unread\":0}" >expect &&
 	test_cmp expect out
 '
 
