@@ -1,19 +1,23 @@
 #!/bin/sh
 # A short guided tour of gastown, run by "make demo": a temporary
 # repository, three beads with a dependency and a parent/child, and what
-# the commands say about them. Every command is printed ("$ ...") before
+# the commands say about them; a bare hub and a second clone that sync;
+# then a working day: a convoy slung to two scripted polecats that work
+# in their own worktrees until the convoy closes. Every command is printed ("$ ...") before
 # it runs. The repository is removed at the end.
 set -e
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-PATH="$top/bin:$PATH"
-GT_EXEC_PATH="$top/bin"
+# GT_DEMO_BIN: another build's programs (the tests run the sanitizer build)
+bin=${GT_DEMO_BIN:-$top/bin}
+PATH="$bin:$PATH"
+GT_EXEC_PATH="$bin"
 export PATH GT_EXEC_PATH
 unset GT_PREFIX GIT_DIR GIT_WORK_TREE
 GT_ACTOR=mayor
 export GT_ACTOR
 
-test -x "$top/bin/gt" && test -x "$top/bin/gt-create" || {
+test -x "$bin/gt" && test -x "$bin/gt-create" || {
 	echo >&2 "demo: build first (make)"
 	exit 1
 }
@@ -62,7 +66,7 @@ new() {
 	eval "$var=\$out"
 }
 
-have() { test -x "$top/bin/gt-$1"; }
+have() { test -x "$bin/gt-$1"; }
 
 say() { printf '\n# %s\n' "$*"; }
 
@@ -135,6 +139,36 @@ if have sync; then
 	cd "$tmp"
 	run gt sync
 	run git log --graph --format='%h %an %s' "refs/gastown/beads/$bug"
+fi
+
+if have sling && have convoy; then
+	say "The working day: the mayor groups work in a convoy and slings it to two polecats."
+	run git commit -q --allow-empty -m "Start the API"
+	new api gt create "Add a health check endpoint" -t feature
+	new doc gt create "Document the health check"
+	new cv gt convoy create "Health check release" "$api" "$doc"
+	run gt agent add gastown/polecats/nux
+	run gt agent add gastown/polecats/max
+	run gt sling "$api" gastown/polecats/nux
+	run gt sling "$doc" gastown/polecats/max
+	run gt status
+
+	say "Each polecat works in its own worktree. The scripted agent (contrib/agents/)
+# stands in for Claude Code or Codex: it reads its hook, commits, and says gt done."
+	agent=$top/contrib/agents/scripted-agent
+	run git worktree add -q "$tmp/nux"
+	run git worktree add -q "$tmp/max"
+	cd "$tmp/nux"
+	run env GT_ACTOR=gastown/polecats/nux "$agent"
+	run gt convoy status "$cv"
+	cd "$tmp/max"
+	run env GT_ACTOR=gastown/polecats/max "$agent"
+	cd "$tmp"
+	say "The last bead closed the convoy; the mayor was told, and every commit is attributed."
+	run gt convoy list --all
+	run gt mail inbox
+	run gt trail "$api"
+	run git log -1 --notes=gastown --format='%h %s%n%N' "$(git -C "$tmp/nux" rev-parse HEAD)"
 fi
 
 say "Done. (The repository $tmp is removed.)"

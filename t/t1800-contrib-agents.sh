@@ -31,7 +31,7 @@ test_expect_success 'the agent executes its hook, commits with a trailer and is 
 	cd nux &&
 	GT_ACTOR=rig/polecats/nux "$AGENT" >out &&
 	test_grep "working on demo-a: Fix the login" out &&
-	test_grep "done demo-a" out &&
+	test_grep "demo-a: completed" out &&
 	git log -1 --format=%B >msg &&
 	test_grep "^Bead: demo-a$" msg &&
 	test_grep "^demo-a Fix the login$" WORKLOG &&
