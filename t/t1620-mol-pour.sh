@@ -181,6 +181,24 @@ test_expect_success JQ '--attach: the bead names the molecule; a second one is r
 	test_cmp expect out
 '
 
+# The attach bead is locked by a live writer: the pour's transaction
+# (parent, steps and the attach bead together) cannot complete, and
+# nothing of it may be left behind.
+test_expect_success 'a pour whose transaction cannot complete leaves no bead behind' '
+	cd repo &&
+	gt create --id gt-busy "Busy work" >/dev/null &&
+	git for-each-ref >before &&
+	printf "[core]\n\tstaleLockSeconds = 3600\n\tlockTimeoutSeconds = 1\n" >>.git/gastown/config &&
+	test_when_finished "git config -f .git/gastown/config --unset core.staleLockSeconds; git config -f .git/gastown/config --unset core.lockTimeoutSeconds; rm -f .git/refs/gastown/beads/gt-busy.lock" &&
+	touch .git/refs/gastown/beads/gt-busy.lock &&
+	test_expect_code 5 gt mol pour --var what=w --attach gt-busy diamond 2>err &&
+	test_grep "^fatal: refs/gastown/beads/gt-busy stays locked by another process" err &&
+	rm .git/refs/gastown/beads/gt-busy.lock &&
+	git for-each-ref >after &&
+	test_cmp before after &&
+	gt fsck
+'
+
 test_expect_success 'bad input changes nothing: formula problems, bad values, not a molecule' '
 	cd repo &&
 	git for-each-ref >before &&
