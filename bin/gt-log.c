@@ -1,4 +1,5 @@
 /* gt log: the event feed, every operation on every entity, newest first. */
+#include "actor.h"
 #include "entity.h"
 #include "error.h"
 #include "json.h"
@@ -35,7 +36,10 @@ static int print_event(const gt_log_event *ev, void *payload)
 	} else {
 		char time[40];
 		gt_format_time(time, sizeof(time), ev->time_ms);
-		printf("%s %s %s %s", time, ev->actor, ev->op_type, ev->id);
+		/* an actor's hook, mailbox or agent record: its address */
+		char *name = gt_actor_id_display(ev->id);
+		printf("%s %s %s %s", time, ev->actor, ev->op_type, name);
+		free(name);
 		if (*ev->summary)
 			printf(" %s", ev->summary);
 	}

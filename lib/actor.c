@@ -129,6 +129,14 @@ bad:
 	return gt_error_set(GT_EINVALID, "'%s' is not an encoded actor address", id);
 }
 
+char *gt_actor_id_display(const char *id)
+{
+	char *addr = NULL;
+	if (strchr(id, '%') && gt_actor_from_id(&addr, id) == 0)
+		return addr;
+	return gt_xstrdup(id);
+}
+
 const char *gt_actor_role(const char *addr)
 {
 	const char *slash = strchr(addr, '/');

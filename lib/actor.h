@@ -35,6 +35,13 @@ int gt_actor_to_id(char **out, const char *addr);
 int gt_actor_from_id(char **out, const char *id);
 
 /*
+ * For people: the address an entity id encodes when it is an encoded
+ * address with escapes ("gastown%2Fpolecats%2Fnux" gives
+ * "gastown/polecats/nux"), else the id itself. Caller frees.
+ */
+char *gt_actor_id_display(const char *id);
+
+/*
  * The role an address implies: "mayor", "deacon", "witness",
  * "refinery", "polecat", "crew", or NULL when it implies none.
  */

@@ -283,4 +283,15 @@ test_expect_success 'outside a repository' '
 	test_grep "not a git repository" err
 '
 
+test_expect_success 'the feed names an actor'"'"'s hook and mailbox by address; --json keeps the ref id' '
+	git init -q actors && cd actors &&
+	gt create --id gt-x "Work" >/dev/null &&
+	GT_ACTOR=mayor gt sling gt-x gastown/polecats/nux >/dev/null &&
+	gt log >out &&
+	test_grep "^[^ ]* mayor hook.sling gastown/polecats/nux$" out &&
+	test_grep "^[^ ]* mayor mail.send gastown/polecats/nux$" out &&
+	gt log --json >json &&
+	test_grep "\"id\":\"gastown%2Fpolecats%2Fnux\"" json
+'
+
 test_done

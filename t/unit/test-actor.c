@@ -72,6 +72,16 @@ int main(void)
 	ok(role_is("gastown/polecats/a/b", NULL), "too deep: no role");
 	ok(role_is("gastown/polecats/", NULL) , "no name: no role");
 
+	out = gt_actor_id_display("gastown%2Fpolecats%2Fnux");
+	ok(!strcmp(out, "gastown/polecats/nux"), "an encoded address displays as the address");
+	free(out);
+	out = gt_actor_id_display("gt-4kq2");
+	ok(!strcmp(out, "gt-4kq2"), "a bead id displays as itself");
+	free(out);
+	out = gt_actor_id_display("a%2");
+	ok(!strcmp(out, "a%2"), "a broken escape displays as it is");
+	free(out);
+
 	out = gt_actor_rig("gastown/polecats/nux");
 	ok(out && !strcmp(out, "gastown"), "the rig of a polecat");
 	free(out);
