@@ -9,6 +9,8 @@
 #include "fsck.h"
 #include "json.h"
 #include "ledger.h"
+#include "bead.h"
+#include "merge.h"
 #include "registry.h"
 #include "strbuf.h"
 
@@ -28,6 +30,8 @@ struct check {
 	int stopped;         /* too many: the rest of that ref is not checked */
 	gt_receive_problem_cb cb;
 	void *payload;
+	const gt_ledger_map *after; /* the new ledger's entries, while checking one */
+	git_odb *quarantine;  /* the push's own objects (GIT_QUARANTINE_PATH), or NULL */
 };
 
 /*
@@ -91,6 +95,19 @@ static int is_commit(struct check *c, const char *where, const git_oid *id)
 	return ok;
 }
 
+/* 1 when id names a commit that is present; nothing reported. */
+static int is_commit_quiet(struct check *c, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_object_t type = GIT_OBJECT_INVALID;
+	size_t len;
+	int ok = git_repository_odb(&odb, c->git) == 0 &&
+		 git_odb_read_header(&len, &type, odb, id) == 0 && type == GIT_OBJECT_COMMIT;
+	git_error_clear();
+	git_odb_free(odb);
+	return ok;
+}
+
 /* 1 when new equals old or descends from it. */
 static int fast_forward(struct check *c, const git_oid *old, const git_oid *new)
 {
@@ -135,20 +152,30 @@ static int is_ledger_commit(const git_commit *commit)
 }
 
 /*
- * Does the ledger commit new descend from old? git_graph_descendant_of
- * would answer, but its walk may go down the entity histories reachable
- * from both sides, whose cost follows the size of the ledger. Walk the
- * ledger and carrier commits alone, breadth first: a push that moves the
- * ledger forward meets old after about as many commits as it adds. Only
- * when that walk does not meet old (a rewritten history, or an old value
- * that is not a ledger commit) does git_graph_descendant_of decide.
+ * Whether id is an object the push brought: in git's quarantine
+ * directory. With none (a check run by hand) every object counts as
+ * brought by the push.
  */
-static int ledger_forward(struct check *c, const git_oid *old, const git_oid *new)
+static int pushed_object(struct check *c, const git_oid *id)
+{
+	return !c->quarantine || git_odb_exists(c->quarantine, id);
+}
+
+/*
+ * Walk the ledger and carrier commits from new, breadth first, never
+ * into old. With tips NULL: stop at old, and return 1 when it was met.
+ * Otherwise: go only into ledger commits the push brought, collect into
+ * tips every parent that is not a ledger commit (the tips those commits
+ * carry, the way gt_ledger_write makes entity histories reachable), and
+ * return 0. Either way the walk costs about what the push adds.
+ */
+static int walk_ledger(struct check *c, const git_oid *old, const git_oid *new,
+		       struct oidset *tips)
 {
 	struct oidset seen = { NULL, 0, 0 };
 	git_oid *queue = NULL;
 	size_t head = 0, tail = 0, alloc = 0;
-	int found = git_oid_equal(old, new);
+	int found = !tips && old && git_oid_equal(old, new);
 
 	oidset_add(&seen, new);
 	queue = gt_xmalloc((alloc = 64) * sizeof(*queue));
@@ -163,9 +190,9 @@ static int ledger_forward(struct check *c, const git_oid *old, const git_oid *ne
 		for (unsigned i = 0; i < git_commit_parentcount(commit) && !found; i++) {
 			const git_oid *pid = git_commit_parent_id(commit, i);
 			git_commit *parent = NULL;
-			if (git_oid_equal(pid, old)) {
-				found = 1;
-				break;
+			if (old && git_oid_equal(pid, old)) {
+				found = !tips;
+				continue;
 			}
 			if (!oidset_add(&seen, pid))
 				continue;
@@ -173,7 +200,10 @@ static int ledger_forward(struct check *c, const git_oid *old, const git_oid *ne
 				git_error_clear();
 				continue;
 			}
-			if (is_ledger_commit(parent)) {
+			if (!is_ledger_commit(parent)) {
+				if (tips)
+					oidset_add(tips, pid);
+			} else if (!tips || pushed_object(c, pid)) {
 				if (tail == alloc)
 					queue = gt_xrealloc(queue, (alloc *= 2) * sizeof(*queue));
 				queue[tail++] = *pid;
@@ -184,7 +214,63 @@ static int ledger_forward(struct check *c, const git_oid *old, const git_oid *ne
 	}
 	free(queue);
 	free(seen.slots);
-	return found || fast_forward(c, old, new);
+	return found;
+}
+
+/*
+ * Does the ledger commit new descend from old? git_graph_descendant_of
+ * would answer, but its walk may go down the entity histories reachable
+ * from both sides, whose cost follows the size of the ledger. Walk the
+ * ledger and carrier commits alone: a push that moves the ledger forward
+ * meets old after about as many commits as it adds. Only when that walk
+ * does not meet old (a rewritten history, or an old value that is not a
+ * ledger commit) does git_graph_descendant_of decide.
+ */
+static int ledger_forward(struct check *c, const git_oid *old, const git_oid *new)
+{
+	return walk_ledger(c, old, new, NULL) || fast_forward(c, old, new);
+}
+
+static int oidset_has(const struct oidset *s, const git_oid *id)
+{
+	size_t i, h;
+	if (!s->cap)
+		return 0;
+	memcpy(&h, id->id, sizeof(h));
+	for (i = h & (s->cap - 1); !git_oid_is_zero(&s->slots[i]); i = (i + 1) & (s->cap - 1))
+		if (git_oid_equal(&s->slots[i], id))
+			return 1;
+	return 0;
+}
+
+/*
+ * Which of the commits tips[0..n) the ledger commit new does not reach
+ * (unreached[i] set to 1): those its ledger commits carry are reached at
+ * once; for any other (none, for what gt sync writes), one walk of the
+ * whole history from new decides, ending as soon as all are found.
+ */
+static void unreached_tips(struct check *c, char *unreached, const git_oid *const *tips,
+			   size_t n, const git_oid *old, const git_oid *new)
+{
+	struct oidset carried = { NULL, 0, 0 }, wanted = { NULL, 0, 0 };
+	git_revwalk *walk = NULL;
+	git_oid id;
+	size_t left = 0;
+
+	walk_ledger(c, old, new, &carried);
+	for (size_t i = 0; i < n; i++)
+		if (!oidset_has(&carried, tips[i]) && oidset_add(&wanted, tips[i]))
+			left++;
+	if (left && git_revwalk_new(&walk, c->git) == 0 && git_revwalk_push(walk, new) == 0)
+		while (left && git_revwalk_next(&id, walk) == 0)
+			if (oidset_has(&wanted, &id) && oidset_add(&carried, &id))
+				left--;
+	git_error_clear();
+	git_revwalk_free(walk);
+	for (size_t i = 0; i < n; i++)
+		unreached[i] = !oidset_has(&carried, tips[i]);
+	free(carried.slots);
+	free(wanted.slots);
 }
 
 static void rewritten(struct check *c, const char *where, const git_oid *old,
@@ -197,13 +283,227 @@ static void rewritten(struct check *c, const char *where, const git_oid *old,
 
 /* --- entities -------------------------------------------------------------- */
 
+/* The first n base36 digits of id: the suffix of a renamed entity (as lib/merge.c). */
+static void base36(char *out, size_t n, const git_oid *id)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	for (size_t i = 0; i < n; i++)
+		out[i] = digits[id->id[i % GIT_OID_RAWSZ] % 36];
+	out[n] = '\0';
+}
+
+#define MIN_SUFFIX 4
+#define MAX_SUFFIX 16
+
+/* The tip of refname in the ledger being checked, else the server's ref; 0 or -1. */
+static int entry_tip(struct check *c, const char *refname, git_oid *out)
+{
+	if (c->after) {
+		const gt_ledger_entry *e = gt_ledger_map_find(c->after, refname);
+		if (!e)
+			return -1;
+		*out = e->tip;
+		return 0;
+	}
+	if (git_reference_name_to_id(out, c->git, refname) < 0) {
+		git_error_clear();
+		return -1;
+	}
+	return 0;
+}
+
+/* Negative when a is older than b: commit time, then object id (as sync decides). */
+static int cmp_age(struct check *c, const git_oid *a, const git_oid *b)
+{
+	git_commit *ca = NULL, *cb = NULL;
+	int64_t ta = 0, tb = 0;
+	if (git_commit_lookup(&ca, c->git, a) == 0)
+		ta = (int64_t)git_commit_time(ca);
+	if (git_commit_lookup(&cb, c->git, b) == 0)
+		tb = (int64_t)git_commit_time(cb);
+	git_commit_free(ca);
+	git_commit_free(cb);
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return git_oid_cmp(a, b);
+}
+
 /*
- * Operation times of the commits of the chain at new that old (NULL:
- * none) does not have: none may be more than a day ahead of the
- * server's clock.
+ * The rename commit sync makes of the history at tip when it moves it
+ * from old_id to new_id (the ids without the ref prefix).
  */
-static void check_times(struct check *c, const char *refname, const git_oid *old,
-			const git_oid *new)
+static int rename_commit(struct check *c, git_oid *out, const gt_entity_type *type,
+			 const git_oid *tip, const char *old_id, const char *new_id)
+{
+	gt_entity *e = NULL;
+	int r;
+	if ((r = gt_entity_read_commit(&e, c->repo, type, tip)) < 0)
+		return r;
+	r = gt_entity_hash_op_on(out, c->repo, type, new_id,  tip,
+				 gt_entity_rename_op(type, e->snapshot, old_id, new_id));
+	gt_entity_free(e);
+	return r;
+}
+
+/* The id a commit message names: "<type>: <id>[ <title>]". Caller frees. */
+static char *message_id(const git_commit *commit)
+{
+	const char *msg = git_commit_message(commit), *p = msg ? strstr(msg, ": ") : NULL;
+	if (!p)
+		return NULL;
+	p += 2;
+	size_t n = strcspn(p, " \n");
+	char *id = gt_xmalloc(n + 1);
+	memcpy(id, p, n);
+	id[n] = '\0';
+	return id;
+}
+
+/*
+ * A rename by gastown, as lib/merge.c makes it: one parent (the history
+ * renamed), the new id "<old>-<suffix>" with the suffix the first
+ * base36 digits of that history's first commit, the very commit that
+ * gt_entity_rename_op and gt_entity_hash_op_on give, and an old id whose
+ * entity (in the ledger) is another history: a rename parts two entities
+ * given one id; it never copies or moves the one that holds the id.
+ */
+static void check_rename(struct check *c, const gt_entity_type *type, const char *refname,
+			 const git_commit *commit, const char *cid, const cJSON *op)
+{
+	char *new_id = message_id(commit), *old_ref = NULL;
+	const char *old_id = NULL;
+	const cJSON *ch;
+	git_oid root, derived, held, held_root;
+	size_t olen, slen;
+	char suffix[MAX_SUFFIX + 1], p[GIT_OID_HEXSZ + 1];
+
+	if (git_commit_parentcount(commit) != 1) {
+		problem(c, refname, "commit %s: a rename by gastown has one parent, not %u "
+			"(sync makes it on the history it renames)", cid,
+			git_commit_parentcount(commit));
+		goto out;
+	}
+	hex(p, git_commit_parent_id(commit, 0));
+	cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(op, "changes"))
+		if (!old_id && gt_json_str(ch, "add") && !strcmp(gt_json_str(ch, "add"), "aliases") &&
+		    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ch, "value")))
+			old_id = cJSON_GetObjectItemCaseSensitive(ch, "value")->valuestring;
+	if (gt_merge_root(&root, c->repo, git_commit_parent_id(commit, 0)) < 0 || !new_id ||
+	    !old_id) {
+		problem(c, refname, "commit %s: a rename by gastown that names no old id and new id "
+			"(sync writes them in its aliases and its message)", cid);
+		goto out;
+	}
+	olen = strlen(old_id);
+	slen = strlen(new_id) > olen + 1 ? strlen(new_id) - olen - 1 : 0;
+	base36(suffix, slen >= MIN_SUFFIX && slen <= MAX_SUFFIX ? slen : MIN_SUFFIX, &root);
+	if (strncmp(new_id, old_id, olen) || new_id[olen] != '-' || slen < MIN_SUFFIX ||
+	    slen > MAX_SUFFIX || slen % 2 || strcmp(new_id + olen + 1, suffix)) {
+		if (slen < MIN_SUFFIX || slen > MAX_SUFFIX || slen % 2)
+			base36(suffix, MIN_SUFFIX, &root);
+		problem(c, refname, "commit %s: renames '%s' to '%s', not to the name sync "
+			"derives from the first commit of the history it renames ('%s-%s')",
+			cid, old_id, new_id, old_id, suffix);
+		goto out;
+	}
+	if (rename_commit(c, &derived, type, git_commit_parent_id(commit, 0), old_id, new_id) < 0 ||
+	    !git_oid_equal(&derived, git_commit_id(commit))) {
+		problem(c, refname, "commit %s: not the rename of %s that sync makes (a rename "
+			"by gastown derives from the history it renames alone)", cid, p);
+		goto out;
+	}
+	old_ref = gt_entity_refname(type, old_id);
+	if (entry_tip(c, old_ref, &held) < 0) {
+		problem(c, refname, "commit %s: renames '%s', which the ledger does not hold "
+			"(the older entity keeps the id)", cid, old_id);
+		goto out;
+	}
+	if (gt_merge_root(&held_root, c->repo, &held) < 0 || git_oid_equal(&held_root, &root))
+		problem(c, refname, "commit %s: renames %s away from '%s', but that history is "
+			"what '%s' holds (a rename only parts two entities given one id)",
+			cid, p, old_id, old_id);
+out:
+	free(old_ref);
+	free(new_id);
+}
+
+/*
+ * A commit by gastown (GT_MERGE_ACTOR): made by sync, derived only from
+ * its inputs, so the server makes it again and compares: a merge
+ * (gt_entity_hash_merge of its parents), a rename (check_rename), a
+ * bead following a renamed one (gt_bead_follow_op on its parent).
+ */
+static void check_by_gastown(struct check *c, const gt_entity_type *type,
+			     const char *refname, const git_commit *commit, const cJSON *op)
+{
+	const char *kind = gt_json_str(op, "type");
+	char cid[GIT_OID_HEXSZ + 1];
+	char *id = message_id(commit);
+	git_oid derived;
+	unsigned np = git_commit_parentcount(commit);
+
+	hex(cid, git_commit_id(commit));
+	if (!kind)
+		kind = "";
+	if (!strcmp(kind, "merge")) {
+		git_oid *parents = gt_xcalloc(np + 1, sizeof(*parents));
+		for (unsigned i = 0; i < np; i++)
+			parents[i] = *git_commit_parent_id(commit, i);
+		if (np < 2 || !id ||
+		    gt_entity_hash_merge(&derived, c->repo, type, id, parents, np) < 0 ||
+		    !git_oid_equal(&derived, git_commit_id(commit)))
+			problem(c, refname, "commit %s: not the merge of its parents that sync "
+				"makes (a merge by gastown derives from its parents alone)", cid);
+		free(parents);
+	} else if (!strcmp(kind, "rename")) {
+		check_rename(c, type, refname, commit, cid, op);
+	} else if (!strcmp(kind, "bead.follow") && type == &gt_bead_type) {
+		const cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(op, "changes"), 0);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(ch, "match");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ch, "value");
+		const char *old_id = NULL, *new_id = NULL;
+		gt_entity *parent = NULL;
+		int ok = 0;
+		if (np == 1 && id &&
+		    gt_entity_read_commit(&parent, c->repo, type, git_commit_parent_id(commit, 0)) == 0) {
+			if (gt_json_str(ch, "remove")) {
+				old_id = gt_json_str(m, "depends_on_id");
+				v = cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(op, "changes"), 1),
+					"value");
+				new_id = gt_json_str(v, "depends_on_id");
+			} else if (gt_json_str(ch, "set") && !strcmp(gt_json_str(ch, "set"), "parent")) {
+				old_id = gt_json_str(parent->snapshot, "parent");
+				new_id = cJSON_IsString(v) ? v->valuestring : NULL;
+			}
+			ok = old_id && new_id && strlen(new_id) > strlen(old_id) + 1 &&
+			     !strncmp(new_id, old_id, strlen(old_id)) && new_id[strlen(old_id)] == '-' &&
+			     gt_entity_hash_op_on(&derived, c->repo, type, id,
+						  git_commit_parent_id(commit, 0),
+						  gt_bead_follow_op(parent->snapshot, old_id, new_id)) == 0 &&
+			     git_oid_equal(&derived, git_commit_id(commit));
+		}
+		gt_entity_free(parent);
+		if (!ok)
+			problem(c, refname, "commit %s: not the change sync makes to follow a renamed "
+				"bead (a bead.follow by gastown derives from its parent and the rename "
+				"alone)", cid);
+	} else {
+		problem(c, refname, "commit %s: an operation '%s' by gastown, which makes only "
+			"merges, renames and bead.follow (the actor is sync's own: use another)",
+			cid, kind);
+	}
+	git_error_clear();
+	free(id);
+}
+
+/*
+ * The commits of the chain at new that old (NULL: none) does not have:
+ * no operation more than a day ahead of the server's clock, and every
+ * commit by gastown the one sync would make (check_by_gastown).
+ */
+static void check_new_commits(struct check *c, const gt_entity_type *type,
+			      const char *refname, const git_oid *old, const git_oid *new)
 {
 	git_revwalk *walk = NULL;
 	git_oid id;
@@ -223,22 +523,27 @@ static void check_times(struct check *c, const char *refname, const git_oid *old
 		const git_tree_entry *te;
 		cJSON *op = NULL;
 		const cJSON *t;
+		const char *actor;
 
 		if (git_commit_lookup(&commit, c->git, &id) == 0 &&
 		    git_commit_tree(&tree, commit) == 0 &&
 		    (te = git_tree_entry_byname(tree, GT_OP_FILE)) &&
 		    git_blob_lookup(&blob, c->git, git_tree_entry_id(te)) == 0 &&
 		    (op = gt_json_parse(git_blob_rawcontent(blob),
-					(size_t)git_blob_rawsize(blob), GT_OP_FILE)) &&
-		    cJSON_IsNumber(t = cJSON_GetObjectItemCaseSensitive(op, "time")) &&
-		    t->valuedouble > (double)c->horizon_ms) {
-			char when[32], now[32], h[GIT_OID_HEXSZ + 1];
-			gt_format_time(when, sizeof(when),
-				       t->valuedouble < 9e15 ? (int64_t)t->valuedouble
-							     : (int64_t)9e15);
-			gt_format_time(now, sizeof(now), c->horizon_ms - GT_RECEIVE_MAX_AHEAD_MS);
-			problem(c, refname, "commit %s: operation time %s is more than a day "
-				"ahead of the server's clock (%s)", hex(h, &id), when, now);
+					(size_t)git_blob_rawsize(blob), GT_OP_FILE))) {
+			if (cJSON_IsNumber(t = cJSON_GetObjectItemCaseSensitive(op, "time")) &&
+			    t->valuedouble > (double)c->horizon_ms) {
+				char when[32], now[32], h[GIT_OID_HEXSZ + 1];
+				gt_format_time(when, sizeof(when),
+					       t->valuedouble < 9e15 ? (int64_t)t->valuedouble
+								     : (int64_t)9e15);
+				gt_format_time(now, sizeof(now),
+					       c->horizon_ms - GT_RECEIVE_MAX_AHEAD_MS);
+				problem(c, refname, "commit %s: operation time %s is more than a day "
+					"ahead of the server's clock (%s)", hex(h, &id), when, now);
+			}
+			if ((actor = gt_json_str(op, "actor")) && !strcmp(actor, GT_MERGE_ACTOR))
+				check_by_gastown(c, type, refname, commit, op);
 		}
 		cJSON_Delete(op);
 		git_blob_free(blob);
@@ -251,41 +556,71 @@ out:
 
 /*
  * Two entities given one id on two machines: sync keeps the older at
- * the id and renames the younger, whose history goes on under its new
- * name (gt-sync(1)). So an entry may move to an unrelated history when
- * its old history continues in another entry that this push adds or
- * changes.
+ * the id and renames the younger, whose history goes on under a name
+ * derived from it (gt-sync(1)). So refname may move from old to an
+ * unrelated history new only when new's first commit is older than
+ * old's, and the ledger holds old's history at "<id>-<suffix>" (the
+ * suffix the first base36 digits of old's first commit), continued by
+ * the very rename commit sync makes. Returns 1 when that is so; 0 after
+ * reporting (or, when no such name holds old's history, to let the
+ * caller report a plain rewrite).
  */
-static int renamed_away(struct check *c, const char *refname, const git_oid *old,
-			const git_oid *new, const gt_ledger_entry *const *changed,
-			size_t nchanged)
+static int renamed_away(struct check *c, const gt_entity_type *type, const char *refname,
+			const git_oid *old, const git_oid *new)
 {
-	git_oid base;
-	int r = git_merge_base(&base, c->git, old, new);
+	const char *id = refname + strlen(type->ref_prefix);
+	git_oid base, root_old, root_new;
+	char n[GIT_OID_HEXSZ + 1], o[GIT_OID_HEXSZ + 1];
+	int r, found = 0;
 
-	if (r != GIT_ENOTFOUND) {
-		git_error_clear();
-		return 0; /* related histories: a plain rewrite */
-	}
+	if (!c->after)
+		return 0; /* a ref pushed by itself: no rename without the ledger */
+	r = git_merge_base(&base, c->git, old, new);
 	git_error_clear();
-	for (size_t i = 0; i < nchanged; i++)
-		if (strcmp(changed[i]->refname, refname) &&
-		    git_graph_descendant_of(c->git, &changed[i]->tip, old) == 1)
-			return 1;
-	return 0;
+	if (r != GIT_ENOTFOUND)
+		return 0; /* related histories: a plain rewrite */
+	if (gt_merge_root(&root_old, c->repo, old) < 0 || gt_merge_root(&root_new, c->repo, new) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	for (size_t len = MIN_SUFFIX; len <= MAX_SUFFIX && !found; len += 2) {
+		char suffix[MAX_SUFFIX + 1];
+		gt_strbuf name = GT_STRBUF_INIT;
+		git_oid tip, rename;
+		base36(suffix, len, &root_old);
+		gt_strbuf_addf(&name, "%s-%s", id, suffix);
+		char *target = gt_entity_refname(type, name.buf);
+		if (entry_tip(c, target, &tip) == 0 &&
+		    rename_commit(c, &rename, type, old, id, name.buf) == 0 &&
+		    (git_oid_equal(&tip, &rename) || git_graph_descendant_of(c->git, &tip, &rename) == 1))
+			found = 1;
+		git_error_clear();
+		free(target);
+		gt_strbuf_release(&name);
+	}
+	if (!found)
+		return 0;
+	if (cmp_age(c, &root_new, &root_old) >= 0) {
+		problem(c, refname, "history rewritten: %s does not descend from %s, and its first "
+			"commit is not older (of two entities given one id the older keeps it, "
+			"the younger is renamed)", hex(n, new), hex(o, old));
+		return -1;
+	}
+	return 1;
 }
 
 /*
  * An entity ref moving from old (NULL: a new one) to new: a valid id, no
  * rewritten history, a sound chain (gt_fsck_entity: JSON, chain, clocks,
- * snapshot equal to the replay), no operation dated ahead.
+ * snapshot equal to the replay), no operation dated ahead, every commit
+ * by gastown the one sync makes.
  */
 static void check_entity(struct check *c, const gt_entity_type *type, const char *refname,
-			 const git_oid *old, const git_oid *new,
-			 const gt_ledger_entry *const *changed, size_t nchanged)
+			 const git_oid *old, const git_oid *new)
 {
 	const char *id = refname + strlen(type->ref_prefix);
 	size_t before = c->problems;
+	int renamed;
 
 	if (!gt_entity_id_valid(id)) {
 		problem(c, refname, "invalid %s id '%s'", type->name, id);
@@ -294,13 +629,14 @@ static void check_entity(struct check *c, const gt_entity_type *type, const char
 	if (!is_commit(c, refname, new))
 		return;
 	if (old && !fast_forward(c, old, new) &&
-	    !renamed_away(c, refname, old, new, changed, nchanged)) {
-		rewritten(c, refname, old, new, "");
+	    (renamed = renamed_away(c, type, refname, old, new)) <= 0) {
+		if (!renamed)
+			rewritten(c, refname, old, new, "");
 		return;
 	}
 	gt_fsck_entity(NULL, c->repo, type, refname, new, on_fsck, c);
 	if (c->problems == before)
-		check_times(c, refname, old, new);
+		check_new_commits(c, type, refname, old, new);
 }
 
 /* --- refs/gastown/config and refs of unknown types ------------------------- */
@@ -370,14 +706,13 @@ static void check_unknown(struct check *c, const char *refname, const git_oid *o
 
 /* One ref of the ledger moving from old (NULL: new) to new. */
 static void check_shared_ref(struct check *c, const char *refname, const git_oid *old,
-			     const git_oid *new, const gt_ledger_entry *const *changed,
-			     size_t nchanged)
+			     const git_oid *new)
 {
 	const gt_entity_type *type = NULL;
 
 	switch (gt_registry_ref_kind(refname, &type)) {
 	case GT_REF_ENTITY:
-		check_entity(c, type, refname, old, new, changed, nchanged);
+		check_entity(c, type, refname, old, new);
 		break;
 	case GT_REF_CONFIG:
 		check_config(c, refname, old, new);
@@ -400,7 +735,8 @@ static void check_ledger(struct check *c, const git_oid *old, const git_oid *new
 {
 	gt_ledger_map before = GT_LEDGER_MAP_INIT, after = GT_LEDGER_MAP_INIT;
 	const gt_ledger_entry **changed = NULL;
-	const git_oid **was = NULL;
+	const git_oid **was = NULL, **tips = NULL;
+	char *unreached = NULL;
 	size_t nchanged = 0, i, j;
 
 	if (!is_commit(c, NULL, new))
@@ -443,10 +779,27 @@ static void check_ledger(struct check *c, const git_oid *old, const git_oid *new
 			j++;
 		}
 	}
-	for (i = 0; i < nchanged && !c->stopped; i++)
-		check_shared_ref(c, changed[i]->refname, was[i], &changed[i]->tip,
-				 changed, nchanged);
+	/* every tip added or moved must be reachable: a clone fetches no more */
+	tips = gt_xcalloc(nchanged + 1, sizeof(*tips));
+	unreached = gt_xcalloc(nchanged + 1, 1);
+	for (i = j = 0; i < nchanged; i++)
+		if (is_commit_quiet(c, &changed[i]->tip))
+			tips[j++] = &changed[i]->tip;
+	unreached_tips(c, unreached, tips, j, old, new);
+	c->after = &after;
+	for (i = j = 0; i < nchanged && !c->stopped; i++) {
+		char t[GIT_OID_HEXSZ + 1], l[GIT_OID_HEXSZ + 1];
+		if (j < nchanged && tips[j] == &changed[i]->tip && unreached[j++])
+			problem(c, changed[i]->refname, "tip %s is not reachable from ledger %s: "
+				"a ledger commit must have every tip it adds or moves among its "
+				"parents (push what 'gt sync' writes)",
+				hex(t, &changed[i]->tip), hex(l, new));
+		check_shared_ref(c, changed[i]->refname, was[i], &changed[i]->tip);
+	}
+	c->after = NULL;
 out:
+	free(tips);
+	free(unreached);
 	free(changed);
 	free(was);
 	gt_ledger_map_release(&before);
@@ -469,6 +822,11 @@ int gt_receive_check(size_t *problems, gt_repo *repo, const gt_receive_update *u
 	c->pushed = ref;
 	c->cb = cb;
 	c->payload = payload;
+	if (getenv("GIT_QUARANTINE_PATH") &&
+	    git_odb_open(&c->quarantine, getenv("GIT_QUARANTINE_PATH")) < 0) {
+		git_error_clear();
+		c->quarantine = NULL;
+	}
 	if (!strncmp(ref, GT_LOCAL_REF_ROOT, strlen(GT_LOCAL_REF_ROOT))) {
 		problem(c, NULL, "local refs are never published");
 	} else if (strncmp(ref, GT_REF_ROOT, strlen(GT_REF_ROOT))) {
@@ -482,8 +840,9 @@ int gt_receive_check(size_t *problems, gt_repo *repo, const gt_receive_update *u
 	} else if (!strcmp(ref, GT_LEDGER_REF)) {
 		check_ledger(c, old, &u->new_id);
 	} else {
-		check_shared_ref(c, ref, old, &u->new_id, NULL, 0);
+		check_shared_ref(c, ref, old, &u->new_id);
 	}
+	git_odb_free(c->quarantine);
 	if (problems)
 		*problems = c->problems;
 	return 0;
