@@ -103,6 +103,16 @@ test_expect_success JQ 'a rename by hand under the derived name, and a takeover 
 		"refs/gastown/ledger: refs/gastown/beads/gt-a-$SFX: commit $c: not the rename of $A that sync makes $why_rename"
 '
 
+test_expect_success JQ 'a rename that names no old id' '
+	cd evil &&
+	c=$(CRAFT_ACTOR=gastown CRAFT_MESSAGE="rename: gt-a-$(cat ../sfx) Alpha" craft $A 1700000350000 \
+		"{\"type\":\"rename\",\"clock\":$((KA + 1)),\"time\":1700000350000,\"actor\":\"gastown\",\"changes\":[{\"set\":\"id\",\"value\":\"gt-a-$(cat ../sfx)\"}]}" \
+		"$(git cat-file -p $A:bead.json | jq -c ".id = \"gt-a-$(cat ../sfx)\"")") &&
+	new=$(ledger_with $L 160000 $c $(lpath beads/gt-a-$(cat ../sfx))) &&
+	push_rejected $new:refs/gastown/ledger &&
+	said "refs/gastown/ledger: refs/gastown/beads/gt-a-$(cat ../sfx): commit $c: a rename by gastown that names no old id and new id (sync writes them in its aliases and its message)"
+'
+
 test_expect_success JQ 'a rename with two parents' '
 	cd evil && SFX=$(cat ../sfx) &&
 	other=$(retitle $A $((KA + 1)) 1700000400000 "Other") &&
