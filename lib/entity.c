@@ -512,14 +512,15 @@ static char *commit_message(const cJSON *op, const cJSON *snapshot, const char *
 	return gt_strbuf_detach(&msg);
 }
 
+/* How build_commit writes: direct below is one of these. */
+enum { WRITE_ODB = 0, WRITE_LOOSE = 1, WRITE_NOTHING = 2 /* compute the id only */ };
+
 /*
  * Write one object: straight to the loose object directory (every ordinary
  * write; see gt_repo_write_loose), or through the repository's object
  * database (bulk writers that swap in their own, such as import's
  * in-memory pack).
  */
-enum { WRITE_ODB = 0, WRITE_LOOSE = 1, WRITE_NOTHING = 2 /* only the id */ };
-
 static int write_object(git_oid *out, gt_repo *repo, int direct, const void *data,
 			size_t len, git_object_t type)
 {
