@@ -851,8 +851,12 @@ int gt_receive_check(size_t *problems, gt_repo *repo, const gt_receive_update *u
 int gt_receive_parse(gt_receive_update *u, const char *line)
 {
 	size_t len = strlen(line);
+	/* hex digits checked first: git_oid_fromstrn records an error, which
+	 * needs libgit2 initialised, and the input is read before the repository */
 	if (len < 2 * GIT_OID_HEXSZ + 3 || line[GIT_OID_HEXSZ] != ' ' ||
 	    line[2 * GIT_OID_HEXSZ + 1] != ' ' ||
+	    strspn(line, "0123456789abcdefABCDEF") != GIT_OID_HEXSZ ||
+	    strspn(line + GIT_OID_HEXSZ + 1, "0123456789abcdefABCDEF") != GIT_OID_HEXSZ ||
 	    git_oid_fromstrn(&u->old, line, GIT_OID_HEXSZ) < 0 ||
 	    git_oid_fromstrn(&u->new_id, line + GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ) < 0)
 		return gt_error_set(GT_EINVALID, "expected '<old> <new> <refname>'");

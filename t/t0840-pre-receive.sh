@@ -423,6 +423,18 @@ test_expect_success 'receive-check: input and usage errors' '
 	test_cmp ../expect ../err
 '
 
+test_expect_success 'receive-check: a line whose object ids are not hex' '
+	cd server.git &&
+	echo "g111111111111111111111111111111111111111 $Z refs/gastown/ledger" |
+		test_expect_code 128 gt receive-check 2>../err &&
+	echo "fatal: bad input line 1: expected '"'"'<old> <new> <refname>'"'"' (the input of a pre-receive hook)" >../expect &&
+	test_cmp ../expect ../err &&
+	printf "%s\n" "$Z $Z refs/heads/x" "$Z ${Z%?}x refs/heads/y" |
+		test_expect_code 128 gt receive-check 2>../err &&
+	sed -e "s/line 1/line 2/" ../expect >../expect2 &&
+	test_cmp ../expect2 ../err
+'
+
 test_expect_success 'after all this, the clones sync and find no damage' '
 	(cd alice && gt sync -q && gt fsck) &&
 	(cd bob && gt sync -q && gt fsck) &&
