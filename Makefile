@@ -122,6 +122,7 @@ bench-deps:
 bench: all bench-deps
 	./bench/run.sh
 	./bench/sync.sh
+	./bench/receive.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
 MANPAGES7 = Documentation/gastown.7 Documentation/gastown-formula.7
