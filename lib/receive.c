@@ -3,13 +3,13 @@
  * Documentation/gt-receive-check.txt.
  */
 #include "receive.h"
+#include "bead.h"
 #include "config.h"
 #include "entity.h"
 #include "error.h"
 #include "fsck.h"
 #include "json.h"
 #include "ledger.h"
-#include "bead.h"
 #include "merge.h"
 #include "registry.h"
 #include "strbuf.h"
@@ -36,8 +36,9 @@ struct check {
 
 /*
  * Report one problem of the pushed ref (where is the ledger entry
- * concerned; NULL or the pushed ref itself for none). Past GT_RECEIVE_MAX_PROBLEMS, says so once and returns 1: the check of
- * the ref stops.
+ * concerned; NULL or the pushed ref itself for none). Past
+ * GT_RECEIVE_MAX_PROBLEMS, says so once and returns 1: the check of the
+ * ref stops.
  */
 static int problem(struct check *c, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
