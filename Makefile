@@ -125,6 +125,7 @@ bench: all bench-deps
 	./bench/run.sh
 	./bench/sync.sh
 	./bench/mail.sh
+	./bench/receive.sh
 
 MANPAGES = $(patsubst Documentation/%.txt,Documentation/%.1,$(wildcard Documentation/gt*.txt))
 MANPAGES7 = $(patsubst Documentation/%.txt,Documentation/%.7,$(wildcard Documentation/gastown*.txt))

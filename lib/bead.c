@@ -24,6 +24,26 @@ static void bead_rename(cJSON *op, const cJSON *snapshot, const char *old_id,
 	}
 }
 
+cJSON *gt_bead_follow_op(const cJSON *snapshot, const char *old_id, const char *new_id)
+{
+	cJSON *op = gt_op_new("bead.follow"), *d;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(snapshot, "dependencies")) {
+		if (strcmp(gt_json_str(d, "depends_on_id") ? gt_json_str(d, "depends_on_id") : "",
+			   old_id))
+			continue;
+		cJSON *match = cJSON_CreateObject(), *moved = cJSON_Duplicate(d, 1);
+		cJSON_AddStringToObject(match, "depends_on_id", old_id);
+		if (gt_json_str(d, "type"))
+			cJSON_AddStringToObject(match, "type", gt_json_str(d, "type"));
+		gt_op_remove(op, "dependencies", match);
+		gt_json_put_str(moved, "depends_on_id", new_id);
+		gt_op_add(op, "dependencies", moved, NULL);
+	}
+	if (gt_json_str(snapshot, "parent") && !strcmp(gt_json_str(snapshot, "parent"), old_id))
+		gt_op_set_str(op, "parent", new_id);
+	return op;
+}
+
 const gt_entity_type gt_bead_type = { "bead", "refs/gastown/beads/", bead_rename, 0 };
 const gt_entity_type gt_wisp_type = { "bead", GT_WISP_REF_PREFIX, bead_rename, 0 };
 

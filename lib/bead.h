@@ -45,6 +45,13 @@ int gt_bead_status_valid(const char *status);
 /* Blocking dependency types: blocks, conditional-blocks, waits-for. */
 int gt_bead_dep_blocks(const char *dep_type);
 /* Types that are not work and never ready (message, molecule, ...). */
+/*
+ * The operation by which sync makes a bead follow a renamed one
+ * ("bead.follow"): every dependency on old_id in snapshot moved to
+ * new_id, and the parent too when it is old_id. The caller owns it.
+ */
+cJSON *gt_bead_follow_op(const cJSON *snapshot, const char *old_id, const char *new_id);
+
 int gt_bead_type_is_work(const char *issue_type);
 /* A dependency type: 1-64 letters, digits, '-' or '_'. */
 int gt_bead_dep_type_valid(const char *type);

@@ -512,6 +512,9 @@ static char *commit_message(const cJSON *op, const cJSON *snapshot, const char *
 	return gt_strbuf_detach(&msg);
 }
 
+/* How build_commit writes: direct below is one of these. */
+enum { WRITE_ODB = 0, WRITE_LOOSE = 1, WRITE_NOTHING = 2 /* compute the id only */ };
+
 /*
  * Write one object: straight to the loose object directory (every ordinary
  * write; see gt_repo_write_loose), or through the repository's object
@@ -523,6 +526,9 @@ static int write_object(git_oid *out, gt_repo *repo, int direct, const void *dat
 {
 	git_odb *odb = NULL;
 	int r;
+	if (direct == WRITE_NOTHING)
+		return git_odb_hash(out, data, len, type) < 0
+			? gt_error_git(-1, "cannot hash an object") : 0;
 	if (direct)
 		return gt_repo_write_loose(out, repo, data, len, type);
 	if ((r = git_repository_odb(&odb, gt_repo_git(repo))) == 0)
@@ -768,8 +774,8 @@ static int cmp_oid(const void *a, const void *b)
 	return git_oid_cmp(a, b);
 }
 
-int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
-			   const char *id, const git_oid *heads, size_t n)
+static int commit_merge(git_oid *out, gt_repo *repo, int direct, const gt_entity_type *type,
+			const char *id, const git_oid *heads, size_t n)
 {
 	git_oid *parents = gt_xcalloc(n ? n : 1, sizeof(*parents));
 	cJSON *snapshot = NULL, *op = NULL;
@@ -794,7 +800,7 @@ int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *ty
 	if ((r = gt_entity_replay_heads(&snapshot, repo, parents, n)) < 0)
 		goto out;
 	op = gt_entity_stamp_op(gt_op_new("merge"), clock + 1, time, GT_MERGE_ACTOR);
-	r = build_commit(out, NULL, repo, 0, type, id, parents, n, op, snapshot);
+	r = build_commit(out, NULL, repo, direct, type, id, parents, n, op, snapshot);
 out:
 	cJSON_Delete(op);
 	cJSON_Delete(snapshot);
@@ -802,8 +808,20 @@ out:
 	return r;
 }
 
-int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
-			   const char *id, const git_oid *tip, cJSON *op)
+int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			   const char *id, const git_oid *heads, size_t n)
+{
+	return commit_merge(out, repo, WRITE_ODB, type, id, heads, n);
+}
+
+int gt_entity_hash_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			 const char *id, const git_oid *heads, size_t n)
+{
+	return commit_merge(out, repo, WRITE_NOTHING, type, id, heads, n);
+}
+
+static int commit_op_on(git_oid *out, gt_repo *repo, int direct, const gt_entity_type *type,
+			const char *id, const git_oid *tip, cJSON *op)
 {
 	gt_entity *e = NULL;
 	cJSON *snapshot = NULL;
@@ -818,11 +836,35 @@ int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *ty
 				GT_MERGE_ACTOR);
 	snapshot = cJSON_Duplicate(e->snapshot, 1);
 	if ((r = gt_op_apply(snapshot, op)) == 0)
-		r = build_commit(out, NULL, repo, 0, type, id, tip, 1, op, snapshot);
+		r = build_commit(out, NULL, repo, direct, type, id, tip, 1, op, snapshot);
 	cJSON_Delete(snapshot);
 	cJSON_Delete(op);
 	gt_entity_free(e);
 	return r;
+}
+
+int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			   const char *id, const git_oid *tip, cJSON *op)
+{
+	return commit_op_on(out, repo, WRITE_ODB, type, id, tip, op);
+}
+
+int gt_entity_hash_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			 const char *id, const git_oid *tip, cJSON *op)
+{
+	return commit_op_on(out, repo, WRITE_NOTHING, type, id, tip, op);
+}
+
+cJSON *gt_entity_rename_op(const gt_entity_type *type, const cJSON *snapshot,
+			   const char *old_id, const char *new_id)
+{
+	cJSON *op = gt_op_new("rename");
+	if (cJSON_GetObjectItemCaseSensitive(snapshot, "id"))
+		gt_op_set_str(op, "id", new_id);
+	gt_op_add(op, "aliases", cJSON_CreateString(old_id), NULL);
+	if (type->rename)
+		type->rename(op, snapshot, old_id, new_id);
+	return op;
 }
 
 /* --- ids ---------------------------------------------------------------- */

@@ -200,6 +200,24 @@ int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *ty
 			   const char *id, const git_oid *heads, size_t n);
 int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
 			   const char *id, const git_oid *tip, cJSON *op);
+/*
+ * The ids of the commits the two above would make, computed without
+ * writing anything (how a server checks that a commit by GT_MERGE_ACTOR
+ * is the one its inputs give). Same parameters and returns.
+ */
+int gt_entity_hash_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			 const char *id, const git_oid *heads, size_t n);
+int gt_entity_hash_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,
+			 const char *id, const git_oid *tip, cJSON *op);
+
+/*
+ * The operation that renames an entity whose state is snapshot from
+ * old_id to new_id (sync's answer to two entities given one id): "id"
+ * set to new_id when the snapshot has one, old_id added to "aliases",
+ * then the type's own rename changes. The caller owns the result.
+ */
+cJSON *gt_entity_rename_op(const gt_entity_type *type, const cJSON *snapshot,
+			   const char *old_id, const char *new_id);
 
 /*
  * A new hash id "<prefix>-<base36>" for an entity of type: a hash of

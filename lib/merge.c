@@ -248,12 +248,7 @@ static int resolve_collision(struct merge_ctx *m, const gt_entity_type *type,
 	gt_entity *e = NULL;
 	if ((r = gt_entity_read_commit(&e, m->repo, type, loser)) < 0)
 		goto out;
-	cJSON *op = gt_op_new("rename");
-	if (cJSON_GetObjectItemCaseSensitive(e->snapshot, "id"))
-		gt_op_set_str(op, "id", new_id);
-	gt_op_add(op, "aliases", cJSON_CreateString(id), NULL);
-	if (type->rename)
-		type->rename(op, e->snapshot, id, new_id);
+	cJSON *op = gt_entity_rename_op(type, e->snapshot, id, new_id);
 	if ((r = gt_entity_commit_op_on(&renamed, m->repo, type, new_id, loser, op)) < 0)
 		goto out;
 	if (!ours_wins)
@@ -386,22 +381,7 @@ static int follow_rename(struct merge_ctx *m, const char *old_id, const char *ne
 			free(refname);
 			break;
 		}
-		cJSON *op = gt_op_new("bead.follow"), *d;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b->snapshot, "dependencies")) {
-			if (strcmp(gt_json_str(d, "depends_on_id") ? gt_json_str(d, "depends_on_id") : "",
-				   old_id))
-				continue;
-			cJSON *match = cJSON_CreateObject(), *moved = cJSON_Duplicate(d, 1);
-			cJSON_AddStringToObject(match, "depends_on_id", old_id);
-			if (gt_json_str(d, "type"))
-				cJSON_AddStringToObject(match, "type", gt_json_str(d, "type"));
-			gt_op_remove(op, "dependencies", match);
-			gt_json_put_str(moved, "depends_on_id", new_id);
-			gt_op_add(op, "dependencies", moved, NULL);
-		}
-		if (gt_json_str(b->snapshot, "parent") &&
-		    !strcmp(gt_json_str(b->snapshot, "parent"), old_id))
-			gt_op_set_str(op, "parent", new_id);
+		cJSON *op = gt_bead_follow_op(b->snapshot, old_id, new_id);
 		gt_entity_free(b);
 		r = gt_entity_commit_op_on(&followed, m->repo, &gt_bead_type, e->id, tip, op);
 		if (r == 0) {

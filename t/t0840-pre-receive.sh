@@ -7,86 +7,7 @@ objects crafted with plain git (each rejected, ref by ref, with the
 refs of the server left as they were).'
 . "$(dirname "$0")/test-lib.sh"
 
-Z=0000000000000000000000000000000000000000
-
-# lpath <ref name without refs/gastown/>: where a ledger tree holds it.
-lpath() {
-	printf "%s/%s" "$(printf "%s" "$1" | git hash-object --stdin | cut -c1-2)" "$1"
-}
-
-# ledger_with <base> [<mode> <object> <path>]...: a ledger commit whose
-# first parent is base and whose tree is base's with those entries set
-# (mode "-" removes the entry). Each commit set becomes a parent too, as
-# gt sync makes them.
-ledger_with() {
-	base=$1 && shift &&
-	GIT_INDEX_FILE=../idx git read-tree $base &&
-	parents="-p $base" &&
-	while test $# -gt 0; do
-		if test "$1" = -; then
-			GIT_INDEX_FILE=../idx git update-index --force-remove "$3"
-		else
-			GIT_INDEX_FILE=../idx git update-index --add --cacheinfo "$1,$2,$3"
-		fi || return 1
-		test "$1" = 160000 && parents="$parents -p $2"
-		shift 3
-	done &&
-	tree=$(GIT_INDEX_FILE=../idx git write-tree) &&
-	git commit-tree $parents -m "ledger: crafted" $tree
-}
-
-# craft <parent or ""> <time ms> <op.json text> <bead.json text>: an
-# entity commit written by hand by the actor "evil" (the operation must
-# say so) at that time.
-craft() {
-	op=$(printf "%s" "$3" | git hash-object -w --stdin) &&
-	snap=$(printf "%s" "$4" | git hash-object -w --stdin) &&
-	tree=$(printf "100644 blob %s\top.json\n100644 blob %s\tbead.json\n" $op $snap | git mktree) &&
-	GIT_AUTHOR_NAME=evil GIT_AUTHOR_EMAIL=evil GIT_AUTHOR_DATE="@$(($2 / 1000)) +0000" \
-	GIT_COMMITTER_NAME=evil GIT_COMMITTER_EMAIL=evil GIT_COMMITTER_DATE="@$(($2 / 1000)) +0000" \
-	git commit-tree ${1:+-p $1} -m "crafted" $tree
-}
-
-# an operation of evil: op <type> <clock> <time ms> <changes>
-op() {
-	printf '{"type":"%s","clock":%s,"time":%s,"actor":"evil","changes":[%s]}' "$@"
-}
-
-# retitle <tip> <clock> <time ms> <title>: an update of the bead at tip
-# setting its title, snapshot and all (a sound commit unless the clock
-# or the time is wrong).
-retitle() {
-	craft $1 $3 "$(op bead.update $2 $3 "{\"set\":\"title\",\"value\":\"$4\"}")" \
-		"$(git cat-file -p $1:bead.json | jq -c ".title = \"$4\"")"
-}
-
-# In the hostile clone: L = the server's ledger, A and B the tips of
-# gt-a and gt-b in it, KA and KB their clocks (PA and PB their paths).
-fetch_ledger() {
-	git fetch -q origin +refs/gastown/ledger:refs/theirs/ledger &&
-	L=$(git rev-parse refs/theirs/ledger) &&
-	A=$(git rev-parse "$L:$PA") &&
-	B=$(git rev-parse "$L:$PB") &&
-	KA=$(git cat-file -p $A:op.json | sed -n "s/.*\"clock\":\([0-9]*\).*/\1/p") &&
-	KB=$(git cat-file -p $B:op.json | sed -n "s/.*\"clock\":\([0-9]*\).*/\1/p")
-}
-
-# push_rejected <refspec>...: the push fails and the server's refs are
-# as they were; what the server said is left in ../said (without
-# "remote: " and git's padding), for said to check.
-push_rejected() {
-	git -C ../server.git for-each-ref >../refs.before &&
-	test_must_fail git push origin "$@" 2>../err &&
-	git -C ../server.git for-each-ref >../refs.after &&
-	test_cmp ../refs.before ../refs.after &&
-	sed -n -e "/^remote: /{" -e "s///" -e "s/[[:space:]]*\$//" -e p -e "}" ../err >../said
-}
-
-# said <line>...: exactly what the server said.
-said() {
-	printf "%s\n" "$@" >../expect &&
-	test_cmp ../expect ../said
-}
+. "$TEST_DIRECTORY/lib-receive.sh"
 
 # --- gt init --bare ---------------------------------------------------------
 
@@ -500,6 +421,18 @@ test_expect_success 'receive-check: input and usage errors' '
 	echo "$Z $Z refs/heads/x" | test_expect_code 2 gt receive-check 2>../err &&
 	echo "fatal: not a git repository (run '"'"'git init'"'"' first)" >../expect &&
 	test_cmp ../expect ../err
+'
+
+test_expect_success 'receive-check: a line whose object ids are not hex' '
+	cd server.git &&
+	echo "g111111111111111111111111111111111111111 $Z refs/gastown/ledger" |
+		test_expect_code 128 gt receive-check 2>../err &&
+	echo "fatal: bad input line 1: expected '"'"'<old> <new> <refname>'"'"' (the input of a pre-receive hook)" >../expect &&
+	test_cmp ../expect ../err &&
+	printf "%s\n" "$Z $Z refs/heads/x" "$Z ${Z%?}x refs/heads/y" |
+		test_expect_code 128 gt receive-check 2>../err &&
+	sed -e "s/line 1/line 2/" ../expect >../expect2 &&
+	test_cmp ../expect2 ../err
 '
 
 test_expect_success 'after all this, the clones sync and find no damage' '
