@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* From this many moved refs on, they are written as one packed-refs rewrite. */
+#define GT_MERGE_PACKED 256
+
 /* One ref the merge moves, and why. */
 struct change {
 	char *refname;
@@ -24,6 +27,8 @@ struct change {
 struct plan {
 	struct change *items;
 	size_t nr, alloc;
+	/* open addressing over items by refname: index + 1, 0 empty */
+	size_t *slots, nslots;
 };
 
 /* A bead renamed by this merge, whose references may follow it. */
@@ -43,10 +48,45 @@ struct merge_ctx {
 	const gt_merge_opts *opts;
 };
 
+static size_t hash_name(const char *s)
+{
+	size_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+static void plan_index(struct plan *p, size_t i)
+{
+	size_t mask = p->nslots - 1, h = hash_name(p->items[i].refname) & mask;
+	while (p->slots[h])
+		h = (h + 1) & mask;
+	p->slots[h] = i + 1;
+}
+
+/* The index in the plan of refname's move, or -1. */
+static long plan_find(const struct plan *p, const char *refname)
+{
+	if (!p->nslots)
+		return -1;
+	size_t mask = p->nslots - 1;
+	for (size_t h = hash_name(refname) & mask; p->slots[h]; h = (h + 1) & mask)
+		if (!strcmp(p->items[p->slots[h] - 1].refname, refname))
+			return (long)(p->slots[h] - 1);
+	return -1;
+}
+
 static void plan_add(struct merge_ctx *m, const char *refname, const git_oid *old,
 		     const git_oid *new_id, gt_merge_event ev, const char *detail)
 {
 	struct plan *p = &m->plan;
+	if (2 * (p->nr + 1) > p->nslots) {
+		free(p->slots);
+		p->nslots = p->nslots ? p->nslots * 2 : 64;
+		p->slots = gt_xcalloc(p->nslots, sizeof(*p->slots));
+		for (size_t i = 0; i < p->nr; i++)
+			plan_index(p, i);
+	}
 	if (p->nr == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 32;
 		p->items = gt_xrealloc(p->items, p->alloc * sizeof(*p->items));
@@ -60,6 +100,7 @@ static void plan_add(struct merge_ctx *m, const char *refname, const git_oid *ol
 	c->new_id = *new_id;
 	c->ev = ev;
 	c->detail = detail ? gt_xstrdup(detail) : NULL;
+	plan_index(p, p->nr - 1);
 }
 
 static void plan_release(struct plan *p)
@@ -69,15 +110,16 @@ static void plan_release(struct plan *p)
 		free(p->items[i].detail);
 	}
 	free(p->items);
+	free(p->slots);
 	memset(p, 0, sizeof(*p));
 }
 
 /* The local tip of refname as the plan leaves it (NULL: none). */
 static const git_oid *planned_tip(struct merge_ctx *m, const char *refname)
 {
-	for (size_t i = m->plan.nr; i-- > 0;)
-		if (!strcmp(m->plan.items[i].refname, refname))
-			return &m->plan.items[i].new_id;
+	long i = plan_find(&m->plan, refname);
+	if (i >= 0)
+		return &m->plan.items[i].new_id;
 	const gt_ledger_entry *e = gt_ledger_map_find(&m->local, refname);
 	return e ? &e->tip : NULL;
 }
@@ -93,11 +135,11 @@ static const git_oid *original_tip(struct merge_ctx *m, const char *refname)
 static void plan_move(struct merge_ctx *m, const char *refname, const git_oid *new_id,
 		      gt_merge_event ev, const char *detail)
 {
-	for (size_t i = 0; i < m->plan.nr; i++)
-		if (!strcmp(m->plan.items[i].refname, refname)) {
-			m->plan.items[i].new_id = *new_id;
-			return;
-		}
+	long i = plan_find(&m->plan, refname);
+	if (i >= 0) {
+		m->plan.items[i].new_id = *new_id;
+		return;
+	}
 	plan_add(m, refname, original_tip(m, refname), new_id, ev, detail);
 }
 
@@ -432,7 +474,17 @@ static int apply_plan(struct merge_ctx *m)
 		u[n].new_id = c->new_id;
 		n++;
 	}
-	r = n ? gt_refs_update(m->repo, u, n) : 0;
+	/*
+	 * Many refs (a first sync makes one per entity) go in one rewrite of
+	 * packed-refs rather than as thousands of loose files. A ref that a
+	 * local writer moved meanwhile makes the merge start again, as with
+	 * the loose transaction (the refs that did move are merged states:
+	 * the next attempt finds them done).
+	 */
+	if (n >= GT_MERGE_PACKED)
+		r = gt_refs_update_packed(m->repo, u, n, NULL);
+	else
+		r = n ? gt_refs_update(m->repo, u, n) : 0;
 	free(u);
 	return r;
 }
@@ -579,8 +631,10 @@ int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
 		return r == GT_ECORRUPT ? GT_EINVALID : r;
 	}
 	for (unsigned attempt = 0;; attempt++) {
-		struct merge_ctx m = { repo, GT_LEDGER_MAP_INIT, { NULL, 0, 0 }, NULL, 0,
-				       { NULL, 0, 0 }, { 0 }, opts };
+		struct merge_ctx m;
+		memset(&m, 0, sizeof(m));
+		m.repo = repo;
+		m.opts = opts;
 		r = merge_attempt(&m, remote, &remote_map);
 		if (stats && r == 0)
 			*stats = m.stats;

@@ -19,7 +19,6 @@
 extern char **environ;
 
 #define NOTES_REF "refs/notes/gastown"
-#define GT_SYNC_PACK_REFS 1000
 
 char *gt_sync_tracking_ledger(const char *remote)
 {
@@ -444,15 +443,6 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		    (r = gt_sync_merge_remote(&ms, repo, remote, opts ? &opts->merge : NULL)) < 0)
 			break;
 		add_stats(&st.merge, &ms);
-		/*
-		 * Thousands of new loose refs slow every later git and gt command
-		 * (a first sync makes one per bead): pack them as git gc would.
-		 */
-		if (ms.new_refs + ms.updated + ms.merged >= GT_SYNC_PACK_REFS) {
-			const char *pack[] = { "pack-refs", "--all", NULL };
-			if (run_git(NULL, repo, pack) != 0)
-				fprintf(stderr, "warning: git pack-refs failed\n");
-		}
 		if (opts && !opts->push)
 			break;
 		int pushed = 0;
