@@ -46,4 +46,35 @@ test_expect_success 'a first sync beside a bead written here keeps it, and merge
 	same_state a c && same_state b c
 '
 
+# fetched <trace2 perf file>: the objects the fetch's upload-pack sent
+fetched() {
+	grep "fetch/upload-pack/pack-objects\|write_pack_file/wrote" "$1" >/dev/null &&
+	awk -F"|" '/write_pack_file\/wrote:/ { sub(/.*wrote:/, "", $NF); print $NF + 0; exit }' "$1"
+}
+
+test_expect_success 'after local work, a fetch brings the change, not the ledger again' '
+	# a fresh hub whose ledger is as old as the imported entities
+	git init -q --bare hub2.git &&
+	for c in e d; do
+		git init -q $c && git -C $c remote add origin ../hub2.git &&
+		(cd $c && gt init -q --prefix bn) || return 1
+	done &&
+	(cd e && gt import -q ../beads.jsonl && gt sync -q) &&
+	(cd d && gt sync -q) &&
+	(cd e && for i in 1 2 3 4 5; do
+		gt-update $(printf "bn-%05x" $i) --set round=1 || return 1
+	done && gt sync -q) &&
+	# local commits, newer than anything the remote has, then entity
+	# commits as old as the ledger: offered first, the remote would
+	# take one as common and send the whole ledger again
+	(cd d && for i in $(seq 101 120); do
+		gt-update $(printf "bn-%05x" $i) --set round=1 >/dev/null || return 1
+	done) &&
+	(cd d && GIT_TRACE2_PERF="$TRASH_DIRECTORY/trace" gt sync) >out &&
+	test_grep "sync origin: 0 new, 5 updated, 0 merged, 0 renamed" out &&
+	n=$(fetched trace) && echo "fetched $n objects" &&
+	test "$n" -gt 0 && test "$n" -lt 100 &&
+	(cd e && gt sync -q) && same_state e d
+'
+
 test_done
