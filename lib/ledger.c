@@ -155,33 +155,78 @@ out:
 	return r;
 }
 
+static int add_carried(const char *refname, const git_oid *tip, void *payload)
+{
+	if (gt_ledger_carries(refname))
+		gt_ledger_map_add(payload, refname, tip);
+	return 0;
+}
+
 int gt_ledger_local(gt_ledger_map *out, gt_repo *repo)
 {
 	git_repository *git = gt_repo_git(repo);
-	gt_strlist names = GT_STRLIST_INIT;
+	git_oid tip;
 	int r;
 
-	/* each type's refs (one directory level each), and the shared config */
+	/* each type's refs (one directory level each, one pass), and the shared config */
 	for (size_t i = 0; i < gt_registry_count(); i++)
-		if ((r = gt_refs_list_prefix(&names, git, gt_registry_type(i)->ref_prefix)) < 0)
-			goto out;
-	gt_strlist_push(&names, GT_CONFIG_REF);
-	for (size_t i = 0; i < names.nr; i++) {
-		git_oid tip;
-		if (!gt_ledger_carries(names.items[i]))
-			continue;
-		r = gt_refs_read(&tip, git, names.items[i]);
-		if (r == GT_ENOTFOUND)
-			continue; /* deleted since it was listed */
-		if (r < 0)
-			goto out;
-		gt_ledger_map_add(out, names.items[i], &tip);
-	}
+		if ((r = gt_refs_foreach_prefix(git, gt_registry_type(i)->ref_prefix, add_carried,
+						out)) < 0)
+			return r;
+	r = gt_refs_read(&tip, git, GT_CONFIG_REF);
+	if (r < 0 && r != GT_ENOTFOUND)
+		return r;
+	if (r == 0)
+		gt_ledger_map_add(out, GT_CONFIG_REF, &tip);
 	gt_ledger_map_sort(out);
-	r = 0;
-out:
-	gt_strlist_clear(&names);
-	return r;
+	return 0;
+}
+
+static int is_ledger_commit(const git_commit *c)
+{
+	const char *msg = git_commit_message(c);
+	return !strncmp(msg, "ledger: ", 8) && strcmp(msg, GT_LEDGER_CARRY_MESSAGE);
+}
+
+int gt_ledger_descends(gt_repo *repo, const git_oid *descendant, const git_oid *ancestor)
+{
+	git_repository *git = gt_repo_git(repo);
+	git_commit *c = NULL;
+	git_oid *todo = NULL, *seen = NULL;
+	size_t ntodo = 0, nseen = 0;
+	int64_t floor;
+	int found = 0;
+
+	if (git_commit_lookup(&c, git, ancestor) < 0)
+		return 0;
+	floor = (int64_t)git_commit_time(c);
+	git_commit_free(c);
+	todo = gt_xrealloc(todo, sizeof(*todo));
+	todo[ntodo++] = *descendant;
+	while (ntodo && !found) {
+		git_oid id = todo[--ntodo];
+		int dup = 0;
+		if (git_oid_equal(&id, ancestor)) {
+			found = 1;
+			break;
+		}
+		for (size_t i = 0; i < nseen && !dup; i++)
+			dup = git_oid_equal(&seen[i], &id);
+		if (dup || git_commit_lookup(&c, git, &id) < 0)
+			continue;
+		seen = gt_xrealloc(seen, (nseen + 1) * sizeof(*seen));
+		seen[nseen++] = id;
+		if ((int64_t)git_commit_time(c) >= floor && is_ledger_commit(c)) {
+			unsigned n = git_commit_parentcount(c);
+			todo = gt_xrealloc(todo, (ntodo + 2) * sizeof(*todo));
+			for (unsigned i = 0; i < n && i < 2; i++)
+				todo[ntodo++] = *git_commit_parent_id(c, i);
+		}
+		git_commit_free(c);
+	}
+	free(todo);
+	free(seen);
+	return found;
 }
 
 /* --- writing ------------------------------------------------------------ */

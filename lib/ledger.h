@@ -80,6 +80,18 @@ int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit);
 int gt_ledger_local(gt_ledger_map *out, gt_repo *repo);
 
 /*
+ * Whether the ledger commit descendant has ancestor (another ledger
+ * commit) in its history through ledger commits alone: its first two
+ * parents that are ledger commits (a previous ledger, a merged remote
+ * one), never the entity tips and carriers beside them, and no commit
+ * older than ancestor (a ledger commit is never older than its parents).
+ * So the question costs the ledgers between the two, not every entity
+ * history (git_graph_descendant_of walks those: 70-95 ms at 10k beads).
+ * 1 yes, 0 no (also when either is not a readable commit).
+ */
+int gt_ledger_descends(gt_repo *repo, const git_oid *descendant, const git_oid *ancestor);
+
+/*
  * Write a ledger commit for state (sorted), building its tree from the
  * tree of base (NULL: from nothing) by changing only what differs from
  * base_map (the entries of base; NULL when base is NULL). parents[0..np)

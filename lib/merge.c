@@ -560,11 +560,11 @@ static int update_ledger_ref(struct merge_ctx *m, const git_oid *remote,
 		keep_published(&state, remote_map);
 	if (remote && same_map(&state, remote_map) &&
 	    (!have_prev || git_oid_equal(&prev, remote) ||
-	     git_graph_descendant_of(git, remote, &prev) == 1)) {
+	     gt_ledger_descends(m->repo, remote, &prev))) {
 		next = *remote; /* exactly the remote's: fast-forward */
 	} else if (have_prev && same_map(&state, &prev_map) &&
 		   (!remote || git_oid_equal(&prev, remote) ||
-		    git_graph_descendant_of(git, &prev, remote) == 1)) {
+		    gt_ledger_descends(m->repo, &prev, remote))) {
 		r = 0; /* nothing new to publish */
 		goto out;
 	} else {
@@ -574,7 +574,7 @@ static int update_ledger_ref(struct merge_ctx *m, const git_oid *remote,
 		if (have_prev)
 			parents[np++] = prev;
 		if (remote && !(have_prev && (git_oid_equal(&prev, remote) ||
-					      git_graph_descendant_of(git, &prev, remote) == 1)))
+					      gt_ledger_descends(m->repo, &prev, remote))))
 			parents[np++] = *remote;
 		gt_strbuf_addf(&msg, "ledger: %zu refs\n", state.nr);
 		r = gt_ledger_write(&next, m->repo, &state, base, base_map, parents, np, msg.buf);

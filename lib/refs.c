@@ -269,80 +269,139 @@ int gt_refs_read(git_oid *out, git_repository *repo, const char *refname)
 	return r ? 0 : gt_error_set(GT_ENOTFOUND, "no ref %s", refname);
 }
 
-static int cmp_str(const void *a, const void *b)
+struct named_oid {
+	char *name;
+	git_oid id;
+};
+
+static int cmp_named(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct named_oid *)a)->name, ((const struct named_oid *)b)->name);
 }
 
-/* Loose refs under dir (relative ref name) whose names start with prefix. */
-static int list_loose(gt_strlist *out, git_repository *repo, const char *dir,
-		      const char *prefix)
+/* Loose refs under dir (relative ref name) whose names start with prefix, sorted. */
+static int list_loose(struct named_oid **out, size_t *nr, git_repository *repo,
+		      const char *dir, const char *prefix)
 {
 	char *path = ref_path(repo, dir, "");
 	DIR *d = opendir(path);
 	struct dirent *de;
-	size_t plen = strlen(prefix);
+	size_t plen = strlen(prefix), alloc = 0;
 
 	free(path);
+	*out = NULL;
+	*nr = 0;
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
 		gt_strbuf name = GT_STRBUF_INIT;
 		size_t len = strlen(de->d_name);
+		git_oid id;
 		if (de->d_name[0] == '.' || (len > 5 && !strcmp(de->d_name + len - 5, ".lock")))
 			continue;
 		gt_strbuf_addf(&name, "%s%s", dir, de->d_name);
-		if (!strncmp(name.buf, prefix, plen)) {
-			git_oid id;
-			if (read_loose(&id, repo, name.buf) == 1)
-				gt_strlist_push(out, name.buf);
+		if (!strncmp(name.buf, prefix, plen) && read_loose(&id, repo, name.buf) == 1) {
+			if (*nr == alloc) {
+				alloc = alloc ? alloc * 2 : 16;
+				*out = gt_xrealloc(*out, alloc * sizeof(**out));
+			}
+			(*out)[*nr].name = gt_strbuf_detach(&name);
+			(*out)[(*nr)++].id = id;
 		}
 		gt_strbuf_release(&name);
 	}
 	closedir(d);
+	if (*nr > 1)
+		qsort(*out, *nr, sizeof(**out), cmp_named);
 	return 0;
 }
 
-int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefix)
+static void named_push(struct named_oid **v, size_t *nr, size_t *alloc, char *name,
+		       const git_oid *id)
+{
+	if (*nr == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 64;
+		*v = gt_xrealloc(*v, *alloc * sizeof(**v));
+	}
+	(*v)[*nr].name = name;
+	(*v)[(*nr)++].id = *id;
+}
+
+int gt_refs_foreach_prefix(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
+			   void *payload)
 {
 	const char *slash = strrchr(prefix, '/');
 	char *dir = slash ? gt_xstrndup(prefix, (size_t)(slash - prefix + 1)) : gt_xstrdup("");
-	size_t first = out->nr, plen = strlen(prefix);
+	size_t plen = strlen(prefix), dlen = strlen(dir), nloose = 0, npacked = 0, alloc = 0;
+	struct named_oid *loose = NULL, *packed = NULL;
 	struct packed p;
 	int r;
 
 	/* loose: only the last directory level (bead ids hold no '/') */
-	if ((r = list_loose(out, repo, dir, prefix)) < 0 || (r = packed_open(&p, repo)) < 0)
+	if ((r = list_loose(&loose, &nloose, repo, dir, prefix)) < 0 ||
+	    (r = packed_open(&p, repo)) < 0)
 		goto out;
 	for (const char *l = p.map ? lower_bound(&p, prefix, plen) : NULL;
 	     l && l < p.end; l = next_line(&p, l)) {
 		if (!is_record(l, p.end))
 			continue;
 		int c = cmp_line(l, p.end, prefix, plen);
-		if (c == 0) {
-			char *name = gt_xstrndup(l + GIT_OID_HEXSZ + 1, name_len(l, p.end));
-			if (!strchr(name + strlen(dir), '/'))
-				gt_strlist_push(out, name);
-			free(name);
-		} else if (p.sorted && c > 0) {
+		if (c > 0 && p.sorted)
+			break;
+		if (c)
+			continue;
+		size_t len = name_len(l, p.end);
+		git_oid id;
+		if (memchr(l + GIT_OID_HEXSZ + 1 + dlen, '/', len - dlen))
+			continue;
+		if (git_oid_fromstrn(&id, l, GIT_OID_HEXSZ) < 0) {
+			r = gt_error_set(GT_ECORRUPT, "packed-refs: bad line for %.*s", (int)len,
+					 l + GIT_OID_HEXSZ + 1);
 			break;
 		}
+		named_push(&packed, &npacked, &alloc, gt_xstrndup(l + GIT_OID_HEXSZ + 1, len), &id);
 	}
 	packed_close(&p);
-	if (out->nr > first)
-		qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_str);
-	/* drop duplicates (a ref both loose and packed) */
-	size_t w = first;
-	for (size_t i = first; i < out->nr; i++) {
-		if (w > first && !strcmp(out->items[w - 1], out->items[i]))
-			free(out->items[i]);
-		else
-			out->items[w++] = out->items[i];
+	if (r < 0)
+		goto out;
+	if (!p.sorted && npacked > 1)
+		qsort(packed, npacked, sizeof(*packed), cmp_named);
+	/* a merge of the two sorted lists; a loose file shadows its packed line */
+	for (size_t li = 0, pi = 0; r == 0 && (li < nloose || pi < npacked);) {
+		int c = li == nloose ? 1 : pi == npacked ? -1 : strcmp(loose[li].name, packed[pi].name);
+		if (c <= 0) {
+			r = cb(loose[li].name, &loose[li].id, payload);
+			li++;
+			if (c == 0)
+				pi++;
+		} else {
+			/* an unsorted file may name a ref twice: once */
+			if (!pi || strcmp(packed[pi - 1].name, packed[pi].name))
+				r = cb(packed[pi].name, &packed[pi].id, payload);
+			pi++;
+		}
 	}
-	out->nr = w;
 out:
+	for (size_t i = 0; i < nloose; i++)
+		free(loose[i].name);
+	for (size_t i = 0; i < npacked; i++)
+		free(packed[i].name);
+	free(loose);
+	free(packed);
 	free(dir);
 	return r;
+}
+
+static int push_name(const char *refname, const git_oid *tip, void *payload)
+{
+	(void)tip;
+	gt_strlist_push(payload, refname);
+	return 0;
+}
+
+int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefix)
+{
+	return gt_refs_foreach_prefix(repo, prefix, push_name, out);
 }
 
 /* --- updates ------------------------------------------------------------ */

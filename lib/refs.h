@@ -31,6 +31,18 @@ int gt_refs_read(git_oid *out, git_repository *repo, const char *refname);
  */
 int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefix);
 
+/*
+ * Call cb for every ref whose name starts with prefix and has no '/'
+ * after the prefix's last one, with its value (a loose file's, else its
+ * packed-refs line's), each once, in name order. Symbolic refs are
+ * left out. One pass over
+ * packed-refs and one directory, not a lookup per ref. A nonzero return
+ * of cb stops the walk and is returned.
+ */
+typedef int (*gt_refs_each_cb)(const char *refname, const git_oid *tip, void *payload);
+int gt_refs_foreach_prefix(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
+			   void *payload);
+
 typedef struct gt_ref_update {
 	const char *refname;
 	git_oid old;     /* zero: the ref must not exist */
