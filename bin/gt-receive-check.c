@@ -23,6 +23,7 @@
 #include "fsck.h"
 #include "json.h"
 #include "ledger.h"
+#include "merge.h"
 #include "parse-options.h"
 #include "registry.h"
 #include "repo.h"
@@ -297,8 +298,20 @@ static int renamed_away(struct check *c, const char *refname, const git_oid *old
 		return 0; /* related histories: a plain rewrite */
 	}
 	git_error_clear();
+	/*
+	 * Only as gt sync would have done it: the history now at the id is
+	 * the older one (by its first commit), and the old one goes on
+	 * under the name sync derives from its first commit. (A clone that
+	 * backdates its commits can still win an id this way; the entity
+	 * that held it is kept, renamed, with the id as an alias.)
+	 */
+	git_oid root_old, root_new;
+	if (gt_merge_root(&root_old, c->repo, old) < 0 ||
+	    gt_merge_root(&root_new, c->repo, new) < 0 ||
+	    gt_merge_cmp_age(c->repo, &root_new, &root_old) >= 0)
+		return 0;
 	for (size_t i = 0; i < nchanged; i++)
-		if (strcmp(changed[i]->refname, refname) &&
+		if (gt_merge_is_rename(changed[i]->refname, refname, &root_old) &&
 		    git_graph_descendant_of(c->git, &changed[i]->tip, old) == 1)
 			return 1;
 	return 0;

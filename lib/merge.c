@@ -190,8 +190,7 @@ static int64_t commit_time(gt_repo *repo, const git_oid *id)
 	return t;
 }
 
-/* Negative when a is older than b: (commit time, object id). */
-static int cmp_age(gt_repo *repo, const git_oid *a, const git_oid *b)
+int gt_merge_cmp_age(gt_repo *repo, const git_oid *a, const git_oid *b)
 {
 	int64_t ta = commit_time(repo, a), tb = commit_time(repo, b);
 	if (ta != tb)
@@ -207,7 +206,7 @@ static int merge_whole(git_oid *out, gt_repo *repo, const git_oid *ours,
 		       const git_oid *theirs)
 {
 	git_repository *git = gt_repo_git(repo);
-	const git_oid *newer = cmp_age(repo, ours, theirs) > 0 ? ours : theirs;
+	const git_oid *newer = gt_merge_cmp_age(repo, ours, theirs) > 0 ? ours : theirs;
 	const git_oid *older = newer == ours ? theirs : ours;
 	git_commit *c = NULL;
 	gt_strbuf buf = GT_STRBUF_INIT;
@@ -241,6 +240,20 @@ static void base36(char *out, size_t n, const git_oid *id)
 	for (size_t i = 0; i < n; i++)
 		out[i] = digits[id->id[i % GIT_OID_RAWSZ] % 36];
 	out[n] = '\0';
+}
+
+int gt_merge_is_rename(const char *renamed, const char *refname, const git_oid *root)
+{
+	size_t n = strlen(refname);
+	if (strncmp(renamed, refname, n) || renamed[n] != '-')
+		return 0;
+	for (size_t len = 4; len <= 16; len += 2) {
+		char suffix[17];
+		base36(suffix, len, root);
+		if (!strcmp(renamed + n + 1, suffix))
+			return 1;
+	}
+	return 0;
 }
 
 /* The new name of the entity at refname whose first commit is root. */
@@ -279,7 +292,7 @@ static int resolve_collision(struct merge_ctx *m, const gt_entity_type *type,
 	if ((r = gt_merge_root(&root_ours, m->repo, ours)) < 0 ||
 	    (r = gt_merge_root(&root_theirs, m->repo, theirs)) < 0)
 		return r;
-	int ours_wins = cmp_age(m->repo, &root_ours, &root_theirs) < 0;
+	int ours_wins = gt_merge_cmp_age(m->repo, &root_ours, &root_theirs) < 0;
 	const git_oid *loser = ours_wins ? theirs : ours;
 	const git_oid *loser_root = ours_wins ? &root_theirs : &root_ours;
 	char *target = rename_target(m, refname, loser_root);
