@@ -466,7 +466,11 @@ for n in $sizes; do
 			"served over HTTP on 127.0.0.1)"
 		kill "$fossil_pid"; wait "$fossil_pid" 2>/dev/null || :; fossil_pid=
 	else
-		echo "  (fossil skipped at $n tickets: BENCH_FOSSIL_MAX=$fossil_max)"
+		if command -v fossil >/dev/null; then
+			echo "  (fossil skipped at $n tickets: BENCH_FOSSIL_MAX=$fossil_max)"
+		else
+			echo "  (fossil skipped: not installed; make bench-deps installs it)"
+		fi
 	fi
 done
 
