@@ -54,19 +54,24 @@ run() {
 	cat "$log.last" >>"$log"
 }
 
-# cpu_us: user+sys CPU of this shell's finished children so far, in us
-# (bash's times; a $(...) subshell starts from zero)
+# cpu_us: user+sys CPU of this shell's finished children so far, in us.
+# bash's times must run in this shell (a $(...) subshell has no children
+# yet), so it writes to a file that awk then reads.
 cpu_us() {
-	times | awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
-		printf "%d\n", n * 1000000 }'
+	times >"$work/times.$BASHPID"
+	awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+		printf "%d\n", n * 1000000 }' "$work/times.$BASHPID"
 }
 
 # us <command...>: wall time of one run, in microseconds; with CPU_LOG
 # set, its user+sys CPU (every process it ran) is appended there
 us() {
-	local t0 t1 c0
-	c0=$(cpu_us); t0=$(now_ns); run "$@" || return; t1=$(now_ns)
-	test -z "$CPU_LOG" || echo $(( $(cpu_us) - c0 )) >>"$CPU_LOG"
+	local t0 t1 me=$BASHPID
+	cpu_us >"$work/cpu0.$me"; t0=$(now_ns); run "$@" || return; t1=$(now_ns)
+	cpu_us >"$work/cpu1.$me"
+	test -z "$CPU_LOG" ||
+		echo $(( $(cat "$work/cpu1.$me") - $(cat "$work/cpu0.$me") )) >>"$CPU_LOG"
+	rm -f "$work/cpu0.$me" "$work/cpu1.$me" "$work/times.$me"
 	echo $(( (t1 - t0) / 1000 ))
 }
 
