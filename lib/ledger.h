@@ -26,8 +26,9 @@
  * previous ledger commit (absent in the first); the other parents are the
  * tips that changed since that previous ledger (and the remote ledger
  * being merged), or, when there are more than GT_LEDGER_MAX_PARENTS of
- * them, "carrier" commits (empty tree, message "ledger: carry") that each
- * have up to that many of them as parents. So the whole history of every
+ * them, a chain of "carrier" commits (empty tree, message "ledger:
+ * carry"): each has the previous carrier and up to that many tips as
+ * parents, and the ledger commit has the last carrier. So the whole history of every
  * entity is reachable from the ledger ref alone, and a push sends exactly
  * the objects that are new since the remote's ledger.
  *
