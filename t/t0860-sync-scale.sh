@@ -77,4 +77,29 @@ test_expect_success 'after local work, a fetch brings the change, not the ledger
 	(cd e && gt sync -q) && same_state e d
 '
 
+test_expect_success 'a large ledger chains its carriers; clones and the hook take it' '
+	git init -q --bare hub3.git &&
+	(cd hub3.git && gt init -q --bare) &&
+	for c in f g; do
+		git init -q $c && git -C $c remote add origin ../hub3.git &&
+		(cd $c && gt init -q --prefix bn) || return 1
+	done &&
+	(cd f && gt import -q ../beads.jsonl &&
+	 GT_TEST_LEDGER_CHAIN_ABOVE=300 gt sync -q) &&
+	# the ledger has one carrier; it holds the previous one and tips
+	git -C f rev-list --parents -n 1 refs/gastown/ledger >parents &&
+	test "$(wc -w <parents)" = 2 &&
+	top=$(cut -d" " -f2 parents) &&
+	test "$(git -C f log -1 --format=%s $top)" = "ledger: carry" &&
+	git -C f rev-list --parents -n 1 $top >top-parents &&
+	second=$(cut -d" " -f2 top-parents) &&
+	test "$(git -C f log -1 --format=%s $second)" = "ledger: carry" &&
+	test "$(wc -w <top-parents)" = $((1 + 1 + 400 - 256)) &&
+	(cd g && gt sync -q) &&
+	git -C g for-each-ref refs/gastown/beads/ >refs &&
+	test_line_count = 400 refs &&
+	same_state f g &&
+	git -C hub3.git fsck --no-dangling 2>err && ! grep -v "^notice" err
+'
+
 test_done
