@@ -54,12 +54,29 @@ run() {
 	cat "$log.last" >>"$log"
 }
 
-# us <command...>: wall time of one run, in microseconds
+# cpu_us: user+sys CPU of this shell's finished children so far, in us.
+# bash's times must run in this shell (a $(...) subshell has no children
+# yet), so it writes to a file that awk then reads.
+cpu_us() {
+	times >"$work/times.$BASHPID"
+	awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+		printf "%d\n", n * 1000000 }' "$work/times.$BASHPID"
+}
+
+# us <command...>: wall time of one run, in microseconds; with CPU_LOG
+# set, its user+sys CPU (every process it ran) is appended there
 us() {
-	local t0 t1
-	t0=$(now_ns); run "$@" || return; t1=$(now_ns)
+	local t0 t1 me=$BASHPID
+	cpu_us >"$work/cpu0.$me"; t0=$(now_ns); run "$@" || return; t1=$(now_ns)
+	cpu_us >"$work/cpu1.$me"
+	test -z "$CPU_LOG" ||
+		echo $(( $(cat "$work/cpu1.$me") - $(cat "$work/cpu0.$me") )) >>"$CPU_LOG"
+	rm -f "$work/cpu0.$me" "$work/cpu1.$me" "$work/times.$me"
 	echo $(( (t1 - t0) / 1000 ))
 }
+
+# cpu_ms <file>: the median of the CPU times logged there, in ms
+cpu_ms() { test -s "$1" && median_ms $(cat "$1") || echo -; }
 
 # median_ms <us...>: the median of some timings in ms (the lower middle
 # one of an even count); "-" for none
@@ -292,7 +309,8 @@ fossil_check() {
 declare -A R
 
 echo "gt sync beside plain git and fossil: $(nproc) cores, git $(git --version | cut -d' ' -f3)," \
-	"fossil $(fossil version | cut -d" " -f5), open files limit $(ulimit -n)"
+	"fossil $(command -v fossil >/dev/null && fossil version | cut -d" " -f5 || echo "not installed: skipped")," \
+	"open files limit $(ulimit -n)"
 echo "targets (DESIGN.md, Sync): first sync of 10k <= 1.8 s; 110 changes both ways <= 0.2 s;"
 echo "  no-op <= 50 ms; cost growing with the change, not with the ledger"
 echo "wire: bytes both ways, ref advertisement and negotiation included (git: counted"
@@ -301,7 +319,7 @@ echo "  around upload-pack/receive-pack; fossil: as its sync reports them)"
 for n in $sizes; do
 	echo "== $n beads: gt sync; plain git, one ref per bead; fossil, $n tickets"
 	runs=3; test "$n" -le 20000 || runs=2
-	with_fossil=1; test "$n" -le "$fossil_max" || with_fossil=0
+	with_fossil=1; test "$n" -le "$fossil_max" && command -v fossil >/dev/null || with_fossil=0
 	rm -rf "$work"/*.git "$work"/seed "$work"/c[0-9]* "$work"/p[0-9]* "$work"/*.fossil
 
 	# the seed clone imports N beads and publishes the ledger; the same
@@ -325,15 +343,14 @@ for n in $sizes; do
 	# 1. first sync into empty clones c1..c<runs>; c1 and c2 are then
 	# clones A and B. The bytes are counted in each run (tee's cost is
 	# small beside a transfer of the whole ledger).
-	t=(); tp=(); gt_ok=1
+	t=(); tp=(); gt_ok=1; rm -f "$work"/cpu-*
 	for i in $(seq "$runs"); do
 		gt_clone "$work/c$i"
 		wire_on "$work/c$i"
-		t0=$(now_ns)
-		if ! (cd "$work/c$i" && run gt sync -q origin); then
+		if ! x=$(cd "$work/c$i" && CPU_LOG="$work/cpu-first" us gt sync -q origin); then
 			gt_ok=0; wire_off "$work/c$i"; break
 		fi
-		t+=($(( ($(now_ns) - t0) / 1000 )))
+		t+=("$x")
 		w_first=$(wire_kib); wire_off "$work/c$i"
 		got=$(git -C "$work/c$i" for-each-ref refs/gastown/beads/ | wc -l)
 		test "$got" = "$n" || { echo "FAILED: first sync gave $got beads of $n" >&2; exit 1; }
@@ -357,6 +374,7 @@ for n in $sizes; do
 		A=$work/cA B=$work/cB
 		cp -a "$work/seed" "$A" && cp -a "$work/seed" "$B"
 	fi
+	R[$n,cfirst]=$(cpu_ms "$work/cpu-first")
 	row "first sync, empty clone (ms)" "${R[$n,first]}" \
 		"git fetch N refs, empty repo (ms)" "$(median_ms "${tp[@]}")"
 	if test $with_fossil = 1; then
@@ -381,7 +399,9 @@ for n in $sizes; do
 		gt_change "$B" "$b_first" "$r"
 		if test "$r" -gt "$rounds"; then
 			wa=$(wired "$A" gt_sync "$A"); wb=$(wired "$B" gt_sync "$B"); wa2=$(wired "$A" gt_sync "$A")
-		elif x=$(us gt_sync "$A") && y=$(us gt_sync "$B") && z=$(us gt_sync "$A"); then
+		elif x=$(CPU_LOG="$work/cpu-a" us gt_sync "$A") &&
+			y=$(CPU_LOG="$work/cpu-b" us gt_sync "$B") &&
+			z=$(CPU_LOG="$work/cpu-a2" us gt_sync "$A"); then
 			ta+=("$x"); tb+=("$y"); ta2+=("$z")
 		else
 			gt_ok=0; break
@@ -426,6 +446,7 @@ for n in $sizes; do
 	fi
 	R[$n,a]=$(median_ms "${ta[@]}"); R[$n,b]=$(median_ms "${tb[@]}"); R[$n,a2]=$(median_ms "${ta2[@]}")
 	R[$n,wb]=$wb
+	R[$n,ca]=$(cpu_ms "$work/cpu-a"); R[$n,cb]=$(cpu_ms "$work/cpu-b"); R[$n,ca2]=$(cpu_ms "$work/cpu-a2")
 	row "A: sync, $changes local changes (ms)" "${R[$n,a]}" "A: git push (ms)" "$(median_ms "${pa[@]}")"
 	test $with_fossil = 0 || row "" "" "A: fossil sync (ms)" "$(median_ms "${fa[@]}")"
 	row "B: sync, $changes each way, merge (ms)" "${R[$n,b]}" "B: git fetch + ff + push (ms)" "$(median_ms "${pb[@]}")"
@@ -437,7 +458,8 @@ for n in $sizes; do
 	test $gt_ok = 1 || echo "  (gt sync failed or disagreed in round $r, see above)"
 
 	# 3. nothing changed anywhere
-	R[$n,noop]=$(repeat_ms 10 gt_sync "$A")
+	R[$n,noop]=$(CPU_LOG="$work/cpu-noop" repeat_ms 10 gt_sync "$A")
+	R[$n,cnoop]=$(cpu_ms "$work/cpu-noop")
 	row "no-op sync (ms)" "${R[$n,noop]}" "git fetch + push, no-op (ms)" "$(repeat_ms 10 plain_sync "$work/p1")"
 	test $with_fossil = 0 || row "" "" "fossil sync, no-op (ms)" "$(repeat_ms 10 fossil_sync "$work/fa.fossil")"
 	R[$n,wnoop]=$(wired "$A" gt_sync "$A")
@@ -449,7 +471,11 @@ for n in $sizes; do
 			"served over HTTP on 127.0.0.1)"
 		kill "$fossil_pid"; wait "$fossil_pid" 2>/dev/null || :; fossil_pid=
 	else
-		echo "  (fossil skipped at $n tickets: BENCH_FOSSIL_MAX=$fossil_max)"
+		if command -v fossil >/dev/null; then
+			echo "  (fossil skipped at $n tickets: BENCH_FOSSIL_MAX=$fossil_max)"
+		else
+			echo "  (fossil skipped: not installed; make bench-deps installs it)"
+		fi
 	fi
 done
 
@@ -466,6 +492,13 @@ for n in $sizes; do
 	printf '  %-46s %10s ms   %s\n' "110 changes both ways (B; A again) <= 200 ms" "$both" \
 		"$(verdict "$both" 200)"
 	printf '  %-46s %10s ms   %s\n' "no-op <= 50 ms" "${R[$n,noop]}" "$(verdict "${R[$n,noop]}" 50)"
+done
+echo "  user+sys CPU of every process each gt sync ran (median ms; the machine may be shared,"
+echo "  wall time is noisier):"
+printf '    %-8s %12s %12s %12s %12s %12s\n' beads "first" "A" "B" "A again" "no-op"
+for n in $sizes; do
+	printf '    %-8s %12s %12s %12s %12s %12s\n' "$n" "${R[$n,cfirst]}" "${R[$n,ca]}" "${R[$n,cb]}" \
+		"${R[$n,ca2]}" "${R[$n,cnoop]}"
 done
 echo "  growth with the ledger (the same change at each size):"
 printf '    %-8s %12s %12s %12s %12s %14s %12s\n' beads "A (ms)" "B (ms)" "A again" "no-op (ms)" \

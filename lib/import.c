@@ -7,6 +7,7 @@
 #include "entity.h"
 #include "error.h"
 #include "json.h"
+#include "refs.h"
 #include "strbuf.h"
 #include "txn.h"
 
@@ -48,8 +49,6 @@ struct item {
 	git_oid old;          /* ... and pointed here */
 	git_oid new_id;       /* the commit to move it to (NEW, UPDATED) */
 	int status;           /* gt_import_status, or PLAN */
-	int loose;            /* while committing: a loose ref file exists */
-	int locked;           /* while committing: we hold <ref>.lock */
 	int committed;        /* the ref has been moved to new_id */
 };
 
@@ -613,190 +612,6 @@ out:
 
 /* --- moving the refs: packed-refs under git's locks ---------------------- */
 
-struct packed_ref {
-	const char *name;     /* into the file's buffer, not terminated */
-	size_t name_len;
-	const char *line;     /* the whole entry with its peel lines */
-	size_t line_len;
-};
-
-struct packed {
-	gt_strbuf text;
-	char *traits;         /* the header's traits, " peeled fully-peeled ..." */
-	struct packed_ref *refs;
-	size_t nr, alloc;
-};
-
-static int cmp_packed(const void *a, const void *b)
-{
-	const struct packed_ref *x = a, *y = b;
-	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-	int c = memcmp(x->name, y->name, n);
-	if (c)
-		return c;
-	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
-}
-
-static int cmp_name(const struct packed_ref *p, const char *name, size_t len)
-{
-	struct packed_ref q = { name, len, NULL, 0 };
-	return cmp_packed(p, &q);
-}
-
-static void packed_release(struct packed *p)
-{
-	gt_strbuf_release(&p->text);
-	free(p->traits);
-	free(p->refs);
-	memset(p, 0, sizeof(*p));
-}
-
-static int packed_read(struct packed *p, const char *path)
-{
-	const char *s, *end;
-	size_t lineno = 0;
-	int sorted = 1;
-
-	memset(p, 0, sizeof(*p));
-	p->text = (gt_strbuf)GT_STRBUF_INIT;
-	if (gt_strbuf_read_file(&p->text, path) < 0) {
-		if (errno == ENOENT) {
-			p->traits = gt_xstrdup(" peeled fully-peeled");
-			return 0;
-		}
-		return gt_error_errno("cannot read %s", path);
-	}
-	s = p->text.buf;
-	end = s + p->text.len;
-	if (p->text.len >= 17 && !memcmp(s, "# pack-refs with:", 17)) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			nl = end;
-		p->traits = gt_xstrndup(s + 17, (size_t)(nl - s - 17));
-		s = nl < end ? nl + 1 : end;
-		lineno++;
-	} else {
-		p->traits = gt_xstrdup("");
-	}
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
-		lineno++;
-		if (n && s[0] == '^' && p->nr) {
-			p->refs[p->nr - 1].line_len += n + (nl ? 1 : 0);
-		} else if (n > GIT_OID_HEXSZ + 1 && s[GIT_OID_HEXSZ] == ' ') {
-			if (p->nr == p->alloc) {
-				p->alloc = p->alloc ? p->alloc * 2 : 256;
-				p->refs = gt_xrealloc(p->refs, p->alloc * sizeof(*p->refs));
-			}
-			struct packed_ref *r = &p->refs[p->nr++];
-			r->name = s + GIT_OID_HEXSZ + 1;
-			r->name_len = n - GIT_OID_HEXSZ - 1;
-			if (r->name_len && r->name[r->name_len - 1] == '\r')
-				r->name_len--;
-			r->line = s;
-			r->line_len = n + (nl ? 1 : 0);
-			if (p->nr > 1 && cmp_packed(&p->refs[p->nr - 2], r) >= 0)
-				sorted = 0;
-		} else if (n) {
-			return gt_error_set(GT_ECORRUPT, "cannot parse %s line %zu", path, lineno);
-		}
-		s += n + 1;
-	}
-	if (!sorted)
-		if (p->nr > 1) /* qsort(NULL, 0) is undefined */
-			qsort(p->refs, p->nr, sizeof(*p->refs), cmp_packed);
-	return 0;
-}
-
-static const struct packed_ref *packed_find(const struct packed *p, const char *name)
-{
-	size_t lo = 0, hi = p->nr, len = strlen(name);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_name(&p->refs[mid], name, len);
-		if (c == 0)
-			return &p->refs[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* The traits to write: the old ones, plus "sorted" (we write in order). */
-static void add_header(gt_strbuf *sb, const char *traits)
-{
-	gt_strbuf_addf(sb, "# pack-refs with:%s", traits);
-	if (!strstr(traits, " sorted"))
-		gt_strbuf_adds(sb, " sorted");
-	if (!sb->len || sb->buf[sb->len - 1] != ' ')
-		gt_strbuf_addch(sb, ' ');
-	gt_strbuf_addch(sb, '\n');
-}
-
-struct refs_ctx {
-	gt_repo *repo;
-	const char *common;   /* the common dir, ending in '/' */
-	struct item **moving; /* the items whose refs move, by id */
-	size_t n;
-	int packed_fd;        /* packed-refs.lock, or -1 */
-	gt_strbuf path;       /* scratch */
-};
-
-static const char *ref_path(struct refs_ctx *c, const struct item *it,
-			    const char *suffix)
-{
-	gt_strbuf_reset(&c->path);
-	gt_strbuf_addf(&c->path, "%s%s%s%s", c->common, gt_bead_type.ref_prefix,
-		       it->id, suffix);
-	return c->path.buf;
-}
-
-static const char *packed_lock_path(struct refs_ctx *c)
-{
-	gt_strbuf_reset(&c->path);
-	gt_strbuf_addf(&c->path, "%spacked-refs.lock", c->common);
-	return c->path.buf;
-}
-
-/* Create path exclusively: 0, 1 when it exists (locked), or an error. */
-static int take_lock(const char *path, int *fd_out)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd >= 0) {
-		if (fd_out)
-			*fd_out = fd;
-		else
-			close(fd);
-		return 0;
-	}
-	if (errno == EEXIST)
-		return 1;
-	return gt_error_errno("cannot create %s", path);
-}
-
-static void release_locks(struct refs_ctx *c)
-{
-	if (c->packed_fd >= 0) {
-		close(c->packed_fd);
-		c->packed_fd = -1;
-		unlink(packed_lock_path(c));
-	}
-	for (size_t i = 0; i < c->n; i++)
-		if (c->moving[i]->locked) {
-			unlink(ref_path(c, c->moving[i], ".lock"));
-			c->moving[i]->locked = 0;
-		}
-}
-
-static int lock_is_stale(const char *path, long stale_s)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && time(NULL) - st.st_mtime >= stale_s;
-}
-
 static double elapsed_s(const struct timespec *start)
 {
 	struct timespec now;
@@ -805,320 +620,57 @@ static double elapsed_s(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-static void backoff(unsigned attempt)
-{
-	/* jittered exponential backoff, 1 ms doubling up to ~50 ms */
-	unsigned cap = attempt < 6 ? 1000u << attempt : 50000u;
-	struct timespec ts = { 0, (long)(rand() % (cap + 1)) * 1000L };
-	nanosleep(&ts, NULL);
-}
-
-static long stale_seconds(gt_repo *repo)
-{
-	long s;
-	gt_config_get_int(&s, gt_repo_config(repo), "core.staleLockSeconds", 10);
-	return s;
-}
-
-/* The value of the loose ref file of it: 1 with *oid, 0 when absent. */
-static int read_loose(git_oid *oid, struct refs_ctx *c, const struct item *it)
-{
-	const char *path = ref_path(c, it, "");
-	char buf[128];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return gt_error_errno("cannot read %s", path);
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return gt_error_errno("cannot read %s", path);
-	buf[n] = '\0';
-	if (n < GIT_OID_HEXSZ || git_oid_fromstrn(oid, buf, GIT_OID_HEXSZ) < 0 ||
-	    (n > GIT_OID_HEXSZ && buf[GIT_OID_HEXSZ] != '\n'))
-		return gt_error_set(GT_ECORRUPT, "%s%s%s is not a commit id",
-				    gt_bead_type.ref_prefix, it->id,
-				    !strncmp(buf, "ref:", 4) ? " (a symbolic ref)" : "");
-	return 1;
-}
-
 /*
- * One try at the locks: packed-refs.lock, then <ref>.lock of every
- * moving ref that has a loose file (the file must go once its new value
- * is packed). Never waits while holding a lock, so it cannot deadlock
- * with git, which takes them in the other order. Returns 0 with the
- * locks held and it->loose/it->locked set, 1 when a lock is taken by
- * someone else (busy names it; nothing held), or an error.
- */
-static int try_lock(struct refs_ctx *c, gt_strbuf *busy)
-{
-	int r;
-
-	if ((r = take_lock(packed_lock_path(c), &c->packed_fd)) != 0) {
-		if (r == 1)
-			gt_strbuf_adds(busy, "packed-refs");
-		return r;
-	}
-	for (size_t i = 0; i < c->n; i++) {
-		struct item *it = c->moving[i];
-		git_oid cur;
-		if ((r = read_loose(&cur, c, it)) <= 0) {
-			it->loose = 0;
-			if (r < 0)
-				goto out;
-			continue;
-		}
-		if ((r = take_lock(ref_path(c, it, ".lock"), NULL)) != 0) {
-			if (r == 1)
-				gt_strbuf_addf(busy, "%s%s", gt_bead_type.ref_prefix, it->id);
-			goto out;
-		}
-		it->locked = 1;
-		/* what the file says now that nobody else can change it */
-		if ((r = read_loose(&cur, c, it)) < 0)
-			goto out;
-		it->loose = r;
-	}
-	r = 0;
-out:
-	if (r != 0)
-		release_locks(c);
-	return r;
-}
-
-/* try_lock() until it works; break locks of crashed processes. */
-static int lock_all(struct refs_ctx *c)
-{
-	struct timespec start;
-	gt_strbuf busy = GT_STRBUF_INIT;
-	long stale_s = stale_seconds(c->repo);
-	int r;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (unsigned attempt = 0;; attempt++) {
-		gt_strbuf_reset(&busy);
-		if ((r = try_lock(c, &busy)) <= 0)
-			goto out;
-		if (!strcmp(busy.buf, "packed-refs")) {
-			const char *lock = packed_lock_path(c);
-			if (lock_is_stale(lock, stale_s) && unlink(lock) == 0)
-				attempt = 0;
-		} else if (gt_txn_break_stale_lock(c->repo, busy.buf) > 0) {
-			attempt = 0;
-		}
-		if (elapsed_s(&start) > (double)stale_s + 5) {
-			r = gt_error_set(GT_ELOCKED,
-					 "%s stays locked by another process "
-					 "(remove %s%s.lock if no gt or git command is running)",
-					 busy.buf, c->common, busy.buf);
-			goto out;
-		}
-		backoff(attempt);
-	}
-out:
-	gt_strbuf_release(&busy);
-	return r;
-}
-
-/*
- * With the locks held: compare each ref with the value its commit was
- * built on. Items that moved are marked PLAN with their current value.
- * Returns the number of those, or an error.
- */
-static int verify(struct refs_ctx *c, const struct packed *p, int create_only)
-{
-	int moved = 0, r;
-	for (size_t i = 0; i < c->n; i++) {
-		struct item *it = c->moving[i];
-		git_oid cur;
-		int have = 0;
-		if (it->loose) {
-			if ((r = read_loose(&cur, c, it)) < 0)
-				return r;
-			have = r;
-		}
-		if (!have) {
-			const char *name = ref_path(c, it, "") + strlen(c->common);
-			const struct packed_ref *pr = packed_find(p, name);
-			if (pr && git_oid_fromstrn(&cur, pr->line, GIT_OID_HEXSZ) < 0)
-				return gt_error_set(GT_ECORRUPT, "packed-refs: bad id for %s", name);
-			have = pr != NULL;
-		}
-		if (have == it->exists && (!have || git_oid_equal(&cur, &it->old)))
-			continue;
-		if (have && create_only)
-			return gt_error_set(GT_EEXISTS, "bead %s already exists", it->id);
-		it->exists = have;
-		if (have)
-			it->old = cur;
-		it->status = PLAN;
-		moved++;
-	}
-	return moved;
-}
-
-/* The new packed-refs: the old entries, ours replacing or joining them. */
-static void merge_packed(gt_strbuf *out, const struct packed *p, struct refs_ctx *c)
-{
-	size_t i = 0, j = 0;
-	char hex[GIT_OID_HEXSZ + 1];
-	add_header(out, p->traits);
-	while (i < p->nr || j < c->n) {
-		int cmp;
-		if (i == p->nr) {
-			cmp = 1;
-		} else if (j == c->n) {
-			cmp = -1;
-		} else {
-			const char *name = ref_path(c, c->moving[j], "") + strlen(c->common);
-			cmp = cmp_name(&p->refs[i], name, strlen(name));
-		}
-		if (cmp < 0) {
-			gt_strbuf_add(out, p->refs[i].line, p->refs[i].line_len);
-			if (out->buf[out->len - 1] != '\n')
-				gt_strbuf_addch(out, '\n');
-			i++;
-			continue;
-		}
-		if (cmp == 0)
-			i++; /* replaced, with its peel lines */
-		git_oid_tostr(hex, sizeof(hex), &c->moving[j]->new_id);
-		gt_strbuf_addf(out, "%s %s%s\n", hex, gt_bead_type.ref_prefix, c->moving[j]->id);
-		j++;
-	}
-}
-
-/*
- * After packed-refs is in place: a ref we did not lock may have been
- * written as a loose file by a writer that had read it before our
- * commit (git and libgit2 read and write a ref under <ref>.lock). Wait
- * for such a lock to go, then look: a loose file now shadows our packed
- * value, so that writer came first and our bead is rebuilt on top of
- * its value (marked PLAN), unless its value descends from ours (it read
- * ours and came after). Returns the number of those, or an error.
- */
-static int recheck(struct refs_ctx *c, int create_only)
-{
-	struct timespec start;
-	long stale_s = stale_seconds(c->repo);
-	int moved = 0, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (size_t i = 0; i < c->n; i++) {
-		struct item *it = c->moving[i];
-		git_oid cur;
-		if (it->committed)
-			continue;
-		for (unsigned attempt = 0; access(ref_path(c, it, ".lock"), F_OK) == 0; attempt++) {
-			gt_strbuf ref = GT_STRBUF_INIT;
-			gt_strbuf_addf(&ref, "%s%s", gt_bead_type.ref_prefix, it->id);
-			r = gt_txn_break_stale_lock(c->repo, ref.buf);
-			gt_strbuf_release(&ref);
-			if (r > 0)
-				break;
-			if (elapsed_s(&start) > (double)stale_s + 5)
-				return gt_error_set(GT_ELOCKED,
-						    "%s%s stays locked by another process "
-						    "(the other beads were imported: run the import again)",
-						    gt_bead_type.ref_prefix, it->id);
-			backoff(attempt);
-		}
-		if ((r = read_loose(&cur, c, it)) < 0)
-			return r;
-		/* no loose file, ours, or a writer that read ours and came after */
-		if (r == 0 || git_oid_equal(&cur, &it->new_id) ||
-		    git_graph_descendant_of(gt_repo_git(c->repo), &cur, &it->new_id) == 1) {
-			it->committed = 1;
-			continue;
-		}
-		if (create_only)
-			return gt_error_set(GT_EEXISTS,
-					    "bead %s was created by another writer meanwhile "
-					    "(the other beads were imported)", it->id);
-		it->exists = 1;
-		it->old = cur;
-		it->status = PLAN;
-		moved++;
-	}
-	return moved;
-}
-
-/*
- * Move the refs of every NEW or UPDATED item not moved yet (see
- * import.h). Returns 0, GT_ECONFLICT when some moved meanwhile (those
- * are marked PLAN, the others committed), or an error.
+ * Move the refs of every NEW or UPDATED item not moved yet, in one
+ * packed-refs rewrite (gt_refs_update_packed; see import.h). Returns 0,
+ * GT_ECONFLICT when some moved meanwhile (those are marked PLAN with
+ * their current value, the others committed), or an error.
  */
 static int commit_refs(gt_repo *repo, struct item **sorted, size_t nr, int create_only)
 {
-	struct refs_ctx c;
-	struct packed p;
-	gt_strbuf out = GT_STRBUF_INIT, packed = GT_STRBUF_INIT, common = GT_STRBUF_INIT;
+	struct item **moving = gt_xcalloc(nr + 1, sizeof(*moving));
+	gt_ref_update *u = gt_xcalloc(nr + 1, sizeof(*u));
+	unsigned char *done = gt_xcalloc(nr + 1, 1);
+	size_t n = 0, ndone = 0;
 	int r;
 
-	memset(&c, 0, sizeof(c));
-	memset(&p, 0, sizeof(p));
-	c.repo = repo;
-	c.packed_fd = -1;
-	c.path = (gt_strbuf)GT_STRBUF_INIT;
-	gt_strbuf_adds(&common, git_repository_commondir(gt_repo_git(repo)));
-	if (!common.len || common.buf[common.len - 1] != '/')
-		gt_strbuf_addch(&common, '/');
-	c.common = common.buf;
-	gt_strbuf_addf(&packed, "%spacked-refs", c.common);
-	c.moving = gt_xcalloc(nr, sizeof(*c.moving));
-	for (size_t i = 0; i < nr; i++)
-		if ((sorted[i]->status == GT_IMPORT_NEW || sorted[i]->status == GT_IMPORT_UPDATED) &&
-		    !sorted[i]->committed)
-			c.moving[c.n++] = sorted[i];
-	if (!c.n) {
-		r = 0;
-		goto out;
-	}
-	if ((r = lock_all(&c)) < 0 || (r = packed_read(&p, packed.buf)) < 0)
-		goto out;
-	if ((r = verify(&c, &p, create_only)) != 0) {
-		if (r > 0)
-			r = GT_ECONFLICT;
-		goto out;
-	}
-	merge_packed(&out, &p, &c);
-	if (write(c.packed_fd, out.buf, out.len) != (ssize_t)out.len || fsync(c.packed_fd) < 0) {
-		r = gt_error_errno("cannot write %s.lock", packed.buf);
-		goto out;
-	}
-	close(c.packed_fd);
-	c.packed_fd = -1;
-	if (rename(packed_lock_path(&c), packed.buf) < 0) {
-		r = gt_error_errno("cannot rename %s", c.path.buf);
-		unlink(c.path.buf);
-		goto out;
-	}
-	/* the new values are packed: drop the loose files that shadow them */
-	for (size_t i = 0; i < c.n; i++) {
-		struct item *it = c.moving[i];
-		if (!it->locked)
+	for (size_t i = 0; i < nr; i++) {
+		struct item *it = sorted[i];
+		if ((it->status != GT_IMPORT_NEW && it->status != GT_IMPORT_UPDATED) ||
+		    it->committed)
 			continue;
-		if (it->loose && unlink(ref_path(&c, it, "")) < 0 && errno != ENOENT) {
-			r = gt_error_errno("cannot remove %s", c.path.buf);
-			goto out;
-		}
-		it->committed = 1;
+		moving[n] = it;
+		u[n].refname = gt_entity_refname(&gt_bead_type, it->id);
+		if (it->exists)
+			u[n].old = it->old;
+		u[n].new_id = it->new_id;
+		n++;
 	}
-	release_locks(&c);
-	if ((r = recheck(&c, create_only)) > 0)
-		r = GT_ECONFLICT;
-out:
-	release_locks(&c);
-	packed_release(&p);
-	gt_strbuf_release(&out);
-	gt_strbuf_release(&packed);
-	gt_strbuf_release(&common);
-	gt_strbuf_release(&c.path);
-	free(c.moving);
+	r = gt_refs_update_packed(repo, u, n, done);
+	for (size_t i = 0; i < n; i++)
+		if (done[i]) {
+			moving[i]->committed = 1;
+			ndone++;
+		}
+	for (size_t i = 0; r == GT_ECONFLICT && i < n; i++) {
+		struct item *it = moving[i];
+		if (done[i])
+			continue;
+		it->exists = !git_oid_is_zero(&u[i].old);
+		it->old = u[i].old;
+		it->status = PLAN;
+		if (create_only && it->exists) {
+			r = ndone ? gt_error_set(GT_EEXISTS, "bead %s was created by another writer "
+						 "meanwhile (the other beads were imported)", it->id)
+				  : gt_error_set(GT_EEXISTS, "bead %s already exists", it->id);
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free((char *)u[i].refname);
+	free(done);
+	free(u);
+	free(moving);
 	return r;
 }
 
@@ -1159,7 +711,7 @@ static int write_items(struct item *items, struct item **sorted, size_t nr,
 					 "gave up after %u lost races with other writers", attempt + 1);
 			goto out;
 		}
-		backoff(attempt);
+		gt_refs_backoff(attempt);
 	}
 out:
 	bulk_close(&b);

@@ -155,33 +155,78 @@ out:
 	return r;
 }
 
+static int add_carried(const char *refname, const git_oid *tip, void *payload)
+{
+	if (gt_ledger_carries(refname))
+		gt_ledger_map_add(payload, refname, tip);
+	return 0;
+}
+
 int gt_ledger_local(gt_ledger_map *out, gt_repo *repo)
 {
 	git_repository *git = gt_repo_git(repo);
-	gt_strlist names = GT_STRLIST_INIT;
+	git_oid tip;
 	int r;
 
-	/* each type's refs (one directory level each), and the shared config */
+	/* each type's refs (one directory level each, one pass), and the shared config */
 	for (size_t i = 0; i < gt_registry_count(); i++)
-		if ((r = gt_refs_list_prefix(&names, git, gt_registry_type(i)->ref_prefix)) < 0)
-			goto out;
-	gt_strlist_push(&names, GT_CONFIG_REF);
-	for (size_t i = 0; i < names.nr; i++) {
-		git_oid tip;
-		if (!gt_ledger_carries(names.items[i]))
-			continue;
-		r = gt_refs_read(&tip, git, names.items[i]);
-		if (r == GT_ENOTFOUND)
-			continue; /* deleted since it was listed */
-		if (r < 0)
-			goto out;
-		gt_ledger_map_add(out, names.items[i], &tip);
-	}
+		if ((r = gt_refs_foreach_prefix(git, gt_registry_type(i)->ref_prefix, add_carried,
+						out)) < 0)
+			return r;
+	r = gt_refs_read(&tip, git, GT_CONFIG_REF);
+	if (r < 0 && r != GT_ENOTFOUND)
+		return r;
+	if (r == 0)
+		gt_ledger_map_add(out, GT_CONFIG_REF, &tip);
 	gt_ledger_map_sort(out);
-	r = 0;
-out:
-	gt_strlist_clear(&names);
-	return r;
+	return 0;
+}
+
+static int is_ledger_commit(const git_commit *c)
+{
+	const char *msg = git_commit_message(c);
+	return !strncmp(msg, "ledger: ", 8) && strcmp(msg, GT_LEDGER_CARRY_MESSAGE);
+}
+
+int gt_ledger_descends(gt_repo *repo, const git_oid *descendant, const git_oid *ancestor)
+{
+	git_repository *git = gt_repo_git(repo);
+	git_commit *c = NULL;
+	git_oid *todo = NULL, *seen = NULL;
+	size_t ntodo = 0, nseen = 0;
+	int64_t floor;
+	int found = 0;
+
+	if (git_commit_lookup(&c, git, ancestor) < 0)
+		return 0;
+	floor = (int64_t)git_commit_time(c);
+	git_commit_free(c);
+	todo = gt_xrealloc(todo, sizeof(*todo));
+	todo[ntodo++] = *descendant;
+	while (ntodo && !found) {
+		git_oid id = todo[--ntodo];
+		int dup = 0;
+		if (git_oid_equal(&id, ancestor)) {
+			found = 1;
+			break;
+		}
+		for (size_t i = 0; i < nseen && !dup; i++)
+			dup = git_oid_equal(&seen[i], &id);
+		if (dup || git_commit_lookup(&c, git, &id) < 0)
+			continue;
+		seen = gt_xrealloc(seen, (nseen + 1) * sizeof(*seen));
+		seen[nseen++] = id;
+		if ((int64_t)git_commit_time(c) >= floor && is_ledger_commit(c)) {
+			unsigned n = git_commit_parentcount(c);
+			todo = gt_xrealloc(todo, (ntodo + 2) * sizeof(*todo));
+			for (unsigned i = 0; i < n && i < 2; i++)
+				todo[ntodo++] = *git_commit_parent_id(c, i);
+		}
+		git_commit_free(c);
+	}
+	free(todo);
+	free(seen);
+	return found;
 }
 
 /* --- writing ------------------------------------------------------------ */
@@ -224,36 +269,84 @@ static int write_commit(git_oid *out, git_repository *git, const git_oid *tree,
 	return r < 0 ? gt_error_git(r, "cannot write the ledger commit") : 0;
 }
 
-/* Parents beyond the bound go through carrier commits. */
+/* An empty tree, the tree of every carrier. */
+static int empty_tree(git_oid *out, git_repository *git)
+{
+	git_treebuilder *tb = NULL;
+	int r;
+	if ((r = git_treebuilder_new(&tb, git, NULL)) == 0)
+		r = git_treebuilder_write(out, tb);
+	git_treebuilder_free(tb);
+	return r < 0 ? gt_error_git(r, "cannot write an empty tree") : 0;
+}
+
+/*
+ * Parents beyond the bound go through carrier commits. Up to
+ * GT_LEDGER_CHAIN_ABOVE tips, side by side: each carrier has up to
+ * GT_LEDGER_MAX_PARENTS tips as parents (and carriers of carriers above
+ * that many carriers). Beyond, chained: the first carrier has up to that
+ * many tips, each next one the previous carrier and as many tips less
+ * one, and the ledger commit the last.
+ *
+ * Why two shapes (git's walks keep the commits still to visit in a list
+ * sorted by date, and tips often share one date, an import's):
+ *   - side by side, every tip enters that list at once, and each
+ *     insertion walks it: quadratic. At 100k beads the first sync spent
+ *     33 s in the server's pack-objects and 35 s in the connectivity
+ *     check (71 s in all; 5.4 s chained);
+ *   - chained, a walk that stops at what the other side has (a fetch or
+ *     push of a few changes) must visit every tip before the last
+ *     carrier: at 10k beads 0.14 s in pack-objects instead of 0.02 s,
+ *     and a 110-change sync took 1.0 s instead of 0.53 s.
+ * So side by side while the list stays short enough, chained beyond.
+ */
 static int carry(git_oid **parents, size_t *np, git_repository *git)
 {
-	git_oid empty, *carriers = NULL;
-	git_treebuilder *tb = NULL;
-	size_t nc = 0;
-	int r;
+	git_oid empty, prev, *slot = NULL, *carriers = NULL;
+	size_t i = 0, nc = 0;
+	int have_prev = 0, r;
 
 	if (*np <= GT_LEDGER_MAX_PARENTS)
 		return 0;
-	if ((r = git_treebuilder_new(&tb, git, NULL)) < 0 ||
-	    (r = git_treebuilder_write(&empty, tb)) < 0) {
-		git_treebuilder_free(tb);
-		return gt_error_git(r, "cannot write an empty tree");
+	if ((r = empty_tree(&empty, git)) < 0)
+		return r;
+	/* tests: GT_TEST_LEDGER_CHAIN_ABOVE makes small ledgers chained */
+	const char *test_bound = getenv("GT_TEST_LEDGER_CHAIN_ABOVE");
+	size_t chain_above = test_bound ? (size_t)strtoul(test_bound, NULL, 10)
+					: GT_LEDGER_CHAIN_ABOVE;
+	if (*np <= chain_above) {
+		carriers = gt_xcalloc(*np / GT_LEDGER_MAX_PARENTS + 1, sizeof(*carriers));
+		for (i = 0; i < *np; i += GT_LEDGER_MAX_PARENTS) {
+			size_t n = *np - i < GT_LEDGER_MAX_PARENTS ? *np - i : GT_LEDGER_MAX_PARENTS;
+			if ((r = write_commit(&carriers[nc], git, &empty, *parents + i, n,
+					      GT_LEDGER_CARRY_MESSAGE)) < 0) {
+				free(carriers);
+				return r;
+			}
+			nc++;
+		}
+		free(*parents);
+		*parents = carriers;
+		*np = nc;
+		return carry(parents, np, git);
 	}
-	git_treebuilder_free(tb);
-	carriers = gt_xcalloc(*np / GT_LEDGER_MAX_PARENTS + 1, sizeof(*carriers));
-	for (size_t i = 0; i < *np; i += GT_LEDGER_MAX_PARENTS) {
-		size_t n = *np - i < GT_LEDGER_MAX_PARENTS ? *np - i : GT_LEDGER_MAX_PARENTS;
-		if ((r = write_commit(&carriers[nc], git, &empty, *parents + i, n,
-				      GT_LEDGER_CARRY_MESSAGE)) < 0) {
-			free(carriers);
+	slot = gt_xcalloc(GT_LEDGER_MAX_PARENTS, sizeof(*slot));
+	while (i < *np) {
+		size_t n = 0;
+		if (have_prev)
+			slot[n++] = prev;
+		while (n < GT_LEDGER_MAX_PARENTS && i < *np)
+			slot[n++] = (*parents)[i++];
+		if ((r = write_commit(&prev, git, &empty, slot, n, GT_LEDGER_CARRY_MESSAGE)) < 0) {
+			free(slot);
 			return r;
 		}
-		nc++;
+		have_prev = 1;
 	}
-	free(*parents);
-	*parents = carriers;
-	*np = nc;
-	return carry(parents, np, git);
+	free(slot);
+	(*parents)[0] = prev;
+	*np = 1;
+	return 0;
 }
 
 int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *state,

@@ -26,8 +26,11 @@
  * previous ledger commit (absent in the first); the other parents are the
  * tips that changed since that previous ledger (and the remote ledger
  * being merged), or, when there are more than GT_LEDGER_MAX_PARENTS of
- * them, "carrier" commits (empty tree, message "ledger: carry") that each
- * have up to that many of them as parents. So the whole history of every
+ * them, "carrier" commits (empty tree, message "ledger: carry"): up to
+ * GT_LEDGER_CHAIN_ABOVE tips, carriers side by side with up to that many
+ * tips each (and carriers of carriers); beyond, a chain of carriers, each
+ * with the previous carrier and up to that many tips (see carry() in
+ * ledger.c for why). So the whole history of every
  * entity is reachable from the ledger ref alone, and a push sends exactly
  * the objects that are new since the remote's ledger.
  *
@@ -36,6 +39,7 @@
  */
 
 #define GT_LEDGER_MAX_PARENTS 256
+#define GT_LEDGER_CHAIN_ABOVE (64 * GT_LEDGER_MAX_PARENTS)
 #define GT_LEDGER_CARRY_MESSAGE "ledger: carry\n"
 
 typedef struct gt_ledger_entry {
@@ -78,6 +82,18 @@ int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit);
  * know are carried from remotes, never published from here.)
  */
 int gt_ledger_local(gt_ledger_map *out, gt_repo *repo);
+
+/*
+ * Whether the ledger commit descendant has ancestor (another ledger
+ * commit) in its history through ledger commits alone: its first two
+ * parents that are ledger commits (a previous ledger, a merged remote
+ * one), never the entity tips and carriers beside them, and no commit
+ * older than ancestor (a ledger commit is never older than its parents).
+ * So the question costs the ledgers between the two, not every entity
+ * history (git_graph_descendant_of walks those: 70-95 ms at 10k beads).
+ * 1 yes, 0 no (also when either is not a readable commit).
+ */
+int gt_ledger_descends(gt_repo *repo, const git_oid *descendant, const git_oid *ancestor);
 
 /*
  * Write a ledger commit for state (sorted), building its tree from the

@@ -77,4 +77,28 @@ int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
  */
 int gt_merge_root(git_oid *out, gt_repo *repo, const git_oid *tip);
 
+/*
+ * Negative when the commit a is older than b, by (commit time, object
+ * id): of two entities given one id, the one whose first commit is
+ * older keeps it.
+ */
+int gt_merge_cmp_age(gt_repo *repo, const git_oid *a, const git_oid *b);
+
+/*
+ * The first n base36 digits of root (out holds n + 1 bytes): the suffix
+ * of the name a merge gives a renamed entity whose first commit is root,
+ * n from GT_MERGE_SUFFIX_MIN, growing by 2 while the name is taken, up to
+ * GT_MERGE_SUFFIX_MAX.
+ */
+#define GT_MERGE_SUFFIX_MIN 4
+#define GT_MERGE_SUFFIX_MAX 16
+void gt_merge_rename_suffix(char *out, size_t n, const git_oid *root);
+
+/*
+ * Whether renamed is a name that a merge gives the entity at refname
+ * whose first commit is root when it loses its id: "<refname>-<suffix>",
+ * the suffix 4, 6, ... or 16 base36 digits of root.
+ */
+int gt_merge_is_rename(const char *renamed, const char *refname, const git_oid *root);
+
 #endif

@@ -286,17 +286,6 @@ static void rewritten(struct check *c, const char *where, const git_oid *old,
 
 /* --- entities -------------------------------------------------------------- */
 
-/* The first n base36 digits of id: the suffix of a renamed entity (as lib/merge.c). */
-static void base36(char *out, size_t n, const git_oid *id)
-{
-	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	for (size_t i = 0; i < n; i++)
-		out[i] = digits[id->id[i % GIT_OID_RAWSZ] % 36];
-	out[n] = '\0';
-}
-
-#define MIN_SUFFIX 4
-#define MAX_SUFFIX 16
 
 /* The tip of refname in the ledger being checked, else the server's ref; 0 or -1. */
 static int entry_tip(struct check *c, const char *refname, git_oid *out)
@@ -385,7 +374,7 @@ static void check_rename(struct check *c, const gt_entity_type *type, const char
 	const cJSON *ch;
 	git_oid root, derived, held, held_root;
 	size_t olen, slen;
-	char suffix[MAX_SUFFIX + 1], p[GIT_OID_HEXSZ + 1];
+	char suffix[GT_MERGE_SUFFIX_MAX + 1], p[GIT_OID_HEXSZ + 1];
 
 	if (git_commit_parentcount(commit) != 1) {
 		problem(c, refname, "commit %s: a rename by gastown has one parent, not %u "
@@ -406,11 +395,10 @@ static void check_rename(struct check *c, const gt_entity_type *type, const char
 	}
 	olen = strlen(old_id);
 	slen = strlen(new_id) > olen + 1 ? strlen(new_id) - olen - 1 : 0;
-	base36(suffix, slen >= MIN_SUFFIX && slen <= MAX_SUFFIX ? slen : MIN_SUFFIX, &root);
-	if (strncmp(new_id, old_id, olen) || new_id[olen] != '-' || slen < MIN_SUFFIX ||
-	    slen > MAX_SUFFIX || slen % 2 || strcmp(new_id + olen + 1, suffix)) {
-		if (slen < MIN_SUFFIX || slen > MAX_SUFFIX || slen % 2)
-			base36(suffix, MIN_SUFFIX, &root);
+	if (!gt_merge_is_rename(new_id, old_id, &root)) {
+		/* name the suffix sync would give at this length, or the shortest */
+		int usable = slen >= GT_MERGE_SUFFIX_MIN && slen <= GT_MERGE_SUFFIX_MAX && !(slen % 2);
+		gt_merge_rename_suffix(suffix, usable ? slen : GT_MERGE_SUFFIX_MIN, &root);
 		problem(c, refname, "commit %s: renames '%s' to '%s', not to the name sync "
 			"derives from the first commit of the history it renames ('%s-%s')",
 			cid, old_id, new_id, old_id, suffix);
@@ -593,11 +581,11 @@ static int renamed_away(struct check *c, const gt_entity_type *type, const char 
 		git_error_clear();
 		return 0;
 	}
-	for (size_t len = MIN_SUFFIX; len <= MAX_SUFFIX && !found; len += 2) {
-		char suffix[MAX_SUFFIX + 1];
+	for (size_t len = GT_MERGE_SUFFIX_MIN; len <= GT_MERGE_SUFFIX_MAX && !found; len += 2) {
+		char suffix[GT_MERGE_SUFFIX_MAX + 1];
 		gt_strbuf name = GT_STRBUF_INIT;
 		git_oid tip, rename;
-		base36(suffix, len, &root_old);
+		gt_merge_rename_suffix(suffix, len, &root_old);
 		gt_strbuf_addf(&name, "%s-%s", id, suffix);
 		char *target = gt_entity_refname(type, name.buf);
 		if (entry_tip(c, target, &tip) == 0 &&

@@ -1,4 +1,5 @@
 #include "refs.h"
+#include "config.h"
 #include "error.h"
 #include "strbuf.h"
 #include "txn.h"
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *ref_path(git_repository *git, const char *refname, const char *suffix)
@@ -267,80 +269,139 @@ int gt_refs_read(git_oid *out, git_repository *repo, const char *refname)
 	return r ? 0 : gt_error_set(GT_ENOTFOUND, "no ref %s", refname);
 }
 
-static int cmp_str(const void *a, const void *b)
+struct named_oid {
+	char *name;
+	git_oid id;
+};
+
+static int cmp_named(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct named_oid *)a)->name, ((const struct named_oid *)b)->name);
 }
 
-/* Loose refs under dir (relative ref name) whose names start with prefix. */
-static int list_loose(gt_strlist *out, git_repository *repo, const char *dir,
-		      const char *prefix)
+/* Loose refs under dir (relative ref name) whose names start with prefix, sorted. */
+static int list_loose(struct named_oid **out, size_t *nr, git_repository *repo,
+		      const char *dir, const char *prefix)
 {
 	char *path = ref_path(repo, dir, "");
 	DIR *d = opendir(path);
 	struct dirent *de;
-	size_t plen = strlen(prefix);
+	size_t plen = strlen(prefix), alloc = 0;
 
 	free(path);
+	*out = NULL;
+	*nr = 0;
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
 		gt_strbuf name = GT_STRBUF_INIT;
 		size_t len = strlen(de->d_name);
+		git_oid id;
 		if (de->d_name[0] == '.' || (len > 5 && !strcmp(de->d_name + len - 5, ".lock")))
 			continue;
 		gt_strbuf_addf(&name, "%s%s", dir, de->d_name);
-		if (!strncmp(name.buf, prefix, plen)) {
-			git_oid id;
-			if (read_loose(&id, repo, name.buf) == 1)
-				gt_strlist_push(out, name.buf);
+		if (!strncmp(name.buf, prefix, plen) && read_loose(&id, repo, name.buf) == 1) {
+			if (*nr == alloc) {
+				alloc = alloc ? alloc * 2 : 16;
+				*out = gt_xrealloc(*out, alloc * sizeof(**out));
+			}
+			(*out)[*nr].name = gt_strbuf_detach(&name);
+			(*out)[(*nr)++].id = id;
 		}
 		gt_strbuf_release(&name);
 	}
 	closedir(d);
+	if (*nr > 1)
+		qsort(*out, *nr, sizeof(**out), cmp_named);
 	return 0;
 }
 
-int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefix)
+static void named_push(struct named_oid **v, size_t *nr, size_t *alloc, char *name,
+		       const git_oid *id)
+{
+	if (*nr == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 64;
+		*v = gt_xrealloc(*v, *alloc * sizeof(**v));
+	}
+	(*v)[*nr].name = name;
+	(*v)[(*nr)++].id = *id;
+}
+
+int gt_refs_foreach_prefix(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
+			   void *payload)
 {
 	const char *slash = strrchr(prefix, '/');
 	char *dir = slash ? gt_xstrndup(prefix, (size_t)(slash - prefix + 1)) : gt_xstrdup("");
-	size_t first = out->nr, plen = strlen(prefix);
+	size_t plen = strlen(prefix), dlen = strlen(dir), nloose = 0, npacked = 0, alloc = 0;
+	struct named_oid *loose = NULL, *packed = NULL;
 	struct packed p;
 	int r;
 
 	/* loose: only the last directory level (bead ids hold no '/') */
-	if ((r = list_loose(out, repo, dir, prefix)) < 0 || (r = packed_open(&p, repo)) < 0)
+	if ((r = list_loose(&loose, &nloose, repo, dir, prefix)) < 0 ||
+	    (r = packed_open(&p, repo)) < 0)
 		goto out;
 	for (const char *l = p.map ? lower_bound(&p, prefix, plen) : NULL;
 	     l && l < p.end; l = next_line(&p, l)) {
 		if (!is_record(l, p.end))
 			continue;
 		int c = cmp_line(l, p.end, prefix, plen);
-		if (c == 0) {
-			char *name = gt_xstrndup(l + GIT_OID_HEXSZ + 1, name_len(l, p.end));
-			if (!strchr(name + strlen(dir), '/'))
-				gt_strlist_push(out, name);
-			free(name);
-		} else if (p.sorted && c > 0) {
+		if (c > 0 && p.sorted)
+			break;
+		if (c)
+			continue;
+		size_t len = name_len(l, p.end);
+		git_oid id;
+		if (memchr(l + GIT_OID_HEXSZ + 1 + dlen, '/', len - dlen))
+			continue;
+		if (git_oid_fromstrn(&id, l, GIT_OID_HEXSZ) < 0) {
+			r = gt_error_set(GT_ECORRUPT, "packed-refs: bad line for %.*s", (int)len,
+					 l + GIT_OID_HEXSZ + 1);
 			break;
 		}
+		named_push(&packed, &npacked, &alloc, gt_xstrndup(l + GIT_OID_HEXSZ + 1, len), &id);
 	}
 	packed_close(&p);
-	if (out->nr > first)
-		qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_str);
-	/* drop duplicates (a ref both loose and packed) */
-	size_t w = first;
-	for (size_t i = first; i < out->nr; i++) {
-		if (w > first && !strcmp(out->items[w - 1], out->items[i]))
-			free(out->items[i]);
-		else
-			out->items[w++] = out->items[i];
+	if (r < 0)
+		goto out;
+	if (!p.sorted && npacked > 1)
+		qsort(packed, npacked, sizeof(*packed), cmp_named);
+	/* a merge of the two sorted lists; a loose file shadows its packed line */
+	for (size_t li = 0, pi = 0; r == 0 && (li < nloose || pi < npacked);) {
+		int c = li == nloose ? 1 : pi == npacked ? -1 : strcmp(loose[li].name, packed[pi].name);
+		if (c <= 0) {
+			r = cb(loose[li].name, &loose[li].id, payload);
+			li++;
+			if (c == 0)
+				pi++;
+		} else {
+			/* an unsorted file may name a ref twice: once */
+			if (!pi || strcmp(packed[pi - 1].name, packed[pi].name))
+				r = cb(packed[pi].name, &packed[pi].id, payload);
+			pi++;
+		}
 	}
-	out->nr = w;
 out:
+	for (size_t i = 0; i < nloose; i++)
+		free(loose[i].name);
+	for (size_t i = 0; i < npacked; i++)
+		free(packed[i].name);
+	free(loose);
+	free(packed);
 	free(dir);
 	return r;
+}
+
+static int push_name(const char *refname, const git_oid *tip, void *payload)
+{
+	(void)tip;
+	gt_strlist_push(payload, refname);
+	return 0;
+}
+
+int gt_refs_list_prefix(gt_strlist *out, git_repository *repo, const char *prefix)
+{
+	return gt_refs_foreach_prefix(repo, prefix, push_name, out);
 }
 
 /* --- updates ------------------------------------------------------------ */
@@ -468,5 +529,483 @@ out:
 	free(journal);
 	free(h);
 	free(u);
+	return r;
+}
+
+/* --- many refs in one packed-refs rewrite --------------------------------- */
+
+struct pref {
+	const char *name;     /* into the file's text, not terminated */
+	size_t name_len;
+	const char *line;     /* the whole entry with its peel lines */
+	size_t line_len;
+};
+
+/* packed-refs read in full, to be rewritten */
+struct pfile {
+	gt_strbuf text;
+	char *traits;         /* the header's traits, " peeled fully-peeled ..." */
+	struct pref *refs;
+	size_t nr, alloc;
+};
+
+static int cmp_pref(const void *a, const void *b)
+{
+	const struct pref *x = a, *y = b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+	if (c)
+		return c;
+	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
+}
+
+static int cmp_pref_name(const struct pref *p, const char *name, size_t len)
+{
+	struct pref q = { name, len, NULL, 0 };
+	return cmp_pref(p, &q);
+}
+
+static void pfile_release(struct pfile *p)
+{
+	gt_strbuf_release(&p->text);
+	free(p->traits);
+	free(p->refs);
+	memset(p, 0, sizeof(*p));
+}
+
+static int pfile_read(struct pfile *p, const char *path)
+{
+	const char *s, *end;
+	size_t lineno = 0;
+	int sorted = 1;
+
+	memset(p, 0, sizeof(*p));
+	p->text = (gt_strbuf)GT_STRBUF_INIT;
+	if (gt_strbuf_read_file(&p->text, path) < 0) {
+		if (errno == ENOENT) {
+			p->traits = gt_xstrdup(" peeled fully-peeled");
+			return 0;
+		}
+		return gt_error_errno("cannot read %s", path);
+	}
+	s = p->text.buf;
+	end = s + p->text.len;
+	if (p->text.len >= 17 && !memcmp(s, "# pack-refs with:", 17)) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		p->traits = gt_xstrndup(s + 17, (size_t)(nl - s - 17));
+		s = nl < end ? nl + 1 : end;
+		lineno++;
+	} else {
+		p->traits = gt_xstrdup("");
+	}
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		lineno++;
+		if (n && s[0] == '^' && p->nr) {
+			p->refs[p->nr - 1].line_len += n + (nl ? 1 : 0);
+		} else if (n > GIT_OID_HEXSZ + 1 && s[GIT_OID_HEXSZ] == ' ') {
+			if (p->nr == p->alloc) {
+				p->alloc = p->alloc ? p->alloc * 2 : 256;
+				p->refs = gt_xrealloc(p->refs, p->alloc * sizeof(*p->refs));
+			}
+			struct pref *r = &p->refs[p->nr++];
+			r->name = s + GIT_OID_HEXSZ + 1;
+			r->name_len = n - GIT_OID_HEXSZ - 1;
+			if (r->name_len && r->name[r->name_len - 1] == '\r')
+				r->name_len--;
+			r->line = s;
+			r->line_len = n + (nl ? 1 : 0);
+			if (p->nr > 1 && cmp_pref(&p->refs[p->nr - 2], r) >= 0)
+				sorted = 0;
+		} else if (n) {
+			return gt_error_set(GT_ECORRUPT, "cannot parse %s line %zu", path, lineno);
+		}
+		s += n + 1;
+	}
+	if (!sorted && p->nr > 1) /* qsort(NULL, 0) is undefined */
+		qsort(p->refs, p->nr, sizeof(*p->refs), cmp_pref);
+	return 0;
+}
+
+static const struct pref *pfile_find(const struct pfile *p, const char *name)
+{
+	size_t lo = 0, hi = p->nr, len = strlen(name);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_pref_name(&p->refs[mid], name, len);
+		if (c == 0)
+			return &p->refs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* One ref of the transaction. */
+struct pmove {
+	gt_ref_update *u;
+	int loose;            /* a loose file exists (we hold its lock) */
+	int locked;           /* we hold <ref>.lock */
+	int committed;        /* the ref has its new value */
+};
+
+struct ptxn {
+	gt_repo *repo;
+	struct pmove *m;      /* by name */
+	size_t n;
+	int packed_fd;        /* packed-refs.lock, or -1 */
+	char *packed, *packed_lock;
+};
+
+static int cmp_pmove(const void *a, const void *b)
+{
+	return strcmp(((const struct pmove *)a)->u->refname,
+		      ((const struct pmove *)b)->u->refname);
+}
+
+/* Create path exclusively: 0, 1 when it exists (locked), or an error. */
+static int create_lock(const char *path, int *fd_out)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		if (fd_out)
+			*fd_out = fd;
+		else
+			close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 1;
+	return gt_error_errno("cannot create %s", path);
+}
+
+static void ptxn_unlock(struct ptxn *t)
+{
+	if (t->packed_fd >= 0) {
+		close(t->packed_fd);
+		t->packed_fd = -1;
+		unlink(t->packed_lock);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->m[i].locked) {
+			char *lock = gt_refs_lock_path(t->repo, t->m[i].u->refname);
+			unlink(lock);
+			free(lock);
+			t->m[i].locked = 0;
+		}
+}
+
+static double elapsed_s(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+void gt_refs_backoff(unsigned attempt)
+{
+	/* jittered exponential backoff, 1 ms doubling up to ~50 ms */
+	unsigned cap = attempt < 6 ? 1000u << attempt : 50000u;
+	struct timespec ts = { 0, (long)(rand() % (cap + 1)) * 1000L };
+	nanosleep(&ts, NULL);
+}
+
+static long stale_seconds(gt_repo *repo)
+{
+	long s;
+	gt_config_get_int(&s, gt_repo_config(repo), "core.staleLockSeconds", 10);
+	return s;
+}
+
+/* A loose ref file: 1 with *oid, 0 when absent, an error for anything else. */
+static int read_loose_oid(git_oid *oid, gt_repo *repo, const char *refname)
+{
+	int r = read_loose(oid, gt_repo_git(repo), refname);
+	if (r == 2)
+		return gt_error_set(GT_ECORRUPT, "%s is not a commit id (a symbolic ref)", refname);
+	return r;
+}
+
+/*
+ * One try at the locks: packed-refs.lock, then <ref>.lock of every ref
+ * with a loose file. Never waits while holding a lock, so it cannot
+ * deadlock with git, which takes them in the other order. 0 with the
+ * locks held, 1 when one is taken (busy names it; nothing held), or an
+ * error.
+ */
+static int ptxn_try_lock(struct ptxn *t, gt_strbuf *busy)
+{
+	int r;
+
+	if ((r = create_lock(t->packed_lock, &t->packed_fd)) != 0) {
+		if (r == 1)
+			gt_strbuf_adds(busy, "packed-refs");
+		return r;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct pmove *m = &t->m[i];
+		git_oid cur;
+		if ((r = read_loose_oid(&cur, t->repo, m->u->refname)) <= 0) {
+			m->loose = 0;
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		char *lock = gt_refs_lock_path(t->repo, m->u->refname);
+		r = create_lock(lock, NULL);
+		free(lock);
+		if (r != 0) {
+			if (r == 1)
+				gt_strbuf_adds(busy, m->u->refname);
+			goto out;
+		}
+		m->locked = 1;
+		/* what the file says now that nobody else can change it */
+		if ((r = read_loose_oid(&cur, t->repo, m->u->refname)) < 0)
+			goto out;
+		m->loose = r;
+	}
+	r = 0;
+out:
+	if (r != 0)
+		ptxn_unlock(t);
+	return r;
+}
+
+static int ptxn_lock(struct ptxn *t)
+{
+	struct timespec start;
+	gt_strbuf busy = GT_STRBUF_INIT;
+	long stale_s = stale_seconds(t->repo);
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (unsigned attempt = 0;; attempt++) {
+		gt_strbuf_reset(&busy);
+		if ((r = ptxn_try_lock(t, &busy)) <= 0)
+			goto out;
+		if (!strcmp(busy.buf, "packed-refs")) {
+			struct stat st;
+			if (stat(t->packed_lock, &st) == 0 && time(NULL) - st.st_mtime >= stale_s &&
+			    unlink(t->packed_lock) == 0)
+				attempt = 0;
+		} else if (gt_txn_break_stale_lock(t->repo, busy.buf) > 0) {
+			attempt = 0;
+		}
+		if (elapsed_s(&start) > (double)stale_s + 5) {
+			const char *common = git_repository_commondir(gt_repo_git(t->repo));
+			r = gt_error_set(GT_ELOCKED,
+					 "%s stays locked by another process "
+					 "(remove %s%s%s.lock if no gt or git command is running)",
+					 busy.buf, common,
+					 *common && common[strlen(common) - 1] != '/' ? "/" : "",
+					 busy.buf);
+			goto out;
+		}
+		gt_refs_backoff(attempt);
+	}
+out:
+	gt_strbuf_release(&busy);
+	return r;
+}
+
+/* Under the locks: each ref against its old value. The number that differ. */
+static int ptxn_verify(struct ptxn *t, const struct pfile *p)
+{
+	int moved = 0, r;
+	for (size_t i = 0; i < t->n; i++) {
+		gt_ref_update *u = t->m[i].u;
+		git_oid cur;
+		int have = 0;
+		if (t->m[i].loose) {
+			if ((r = read_loose_oid(&cur, t->repo, u->refname)) < 0)
+				return r;
+			have = r;
+		}
+		if (!have) {
+			const struct pref *pr = pfile_find(p, u->refname);
+			if (pr && git_oid_fromstrn(&cur, pr->line, GIT_OID_HEXSZ) < 0)
+				return gt_error_set(GT_ECORRUPT, "packed-refs: bad id for %s",
+						    u->refname);
+			have = pr != NULL;
+		}
+		if (have ? git_oid_equal(&cur, &u->old) : git_oid_is_zero(&u->old))
+			continue;
+		if (have)
+			u->old = cur;
+		else
+			memset(&u->old, 0, sizeof(u->old));
+		moved++;
+	}
+	return moved;
+}
+
+/* The traits to write: the old ones, plus "sorted" (we write in order). */
+static void add_header(gt_strbuf *sb, const char *traits)
+{
+	gt_strbuf_addf(sb, "# pack-refs with:%s", traits);
+	if (!strstr(traits, " sorted"))
+		gt_strbuf_adds(sb, " sorted");
+	if (!sb->len || sb->buf[sb->len - 1] != ' ')
+		gt_strbuf_addch(sb, ' ');
+	gt_strbuf_addch(sb, '\n');
+}
+
+/* The new packed-refs: the old entries, ours replacing or joining them. */
+static void ptxn_merge(gt_strbuf *out, const struct pfile *p, const struct ptxn *t)
+{
+	size_t i = 0, j = 0;
+	char hex[GIT_OID_HEXSZ + 1];
+	add_header(out, p->traits);
+	while (i < p->nr || j < t->n) {
+		int cmp;
+		if (i == p->nr)
+			cmp = 1;
+		else if (j == t->n)
+			cmp = -1;
+		else
+			cmp = cmp_pref_name(&p->refs[i], t->m[j].u->refname,
+					    strlen(t->m[j].u->refname));
+		if (cmp < 0) {
+			gt_strbuf_add(out, p->refs[i].line, p->refs[i].line_len);
+			if (out->buf[out->len - 1] != '\n')
+				gt_strbuf_addch(out, '\n');
+			i++;
+			continue;
+		}
+		if (cmp == 0)
+			i++; /* replaced, with its peel lines */
+		git_oid_tostr(hex, sizeof(hex), &t->m[j].u->new_id);
+		gt_strbuf_addf(out, "%s %s\n", hex, t->m[j].u->refname);
+		j++;
+	}
+}
+
+/*
+ * Step 5: a ref we did not lock may have been written as a loose file by
+ * a writer that read it before packed-refs moved (it held <ref>.lock).
+ * Wait for such a lock to go, then look. The number of refs shadowed by
+ * a value that does not descend from ours.
+ */
+static int ptxn_recheck(struct ptxn *t)
+{
+	struct timespec start;
+	long stale_s = stale_seconds(t->repo);
+	int moved = 0, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (size_t i = 0; i < t->n; i++) {
+		struct pmove *m = &t->m[i];
+		git_oid cur;
+		if (m->committed)
+			continue;
+		char *lock = gt_refs_lock_path(t->repo, m->u->refname);
+		for (unsigned attempt = 0; access(lock, F_OK) == 0; attempt++) {
+			if (gt_txn_break_stale_lock(t->repo, m->u->refname) > 0)
+				break;
+			if (elapsed_s(&start) > (double)stale_s + 5) {
+				free(lock);
+				return gt_error_set(GT_ELOCKED,
+						    "%s stays locked by another process "
+						    "(the other refs were updated: run the command again)",
+						    m->u->refname);
+			}
+			gt_refs_backoff(attempt);
+		}
+		free(lock);
+		if ((r = read_loose_oid(&cur, t->repo, m->u->refname)) < 0)
+			return r;
+		/* no loose file, ours, or a writer that read ours and came after */
+		if (r == 0 || git_oid_equal(&cur, &m->u->new_id) ||
+		    git_graph_descendant_of(gt_repo_git(t->repo), &cur, &m->u->new_id) == 1) {
+			m->committed = 1;
+			continue;
+		}
+		m->u->old = cur;
+		moved++;
+	}
+	return moved;
+}
+
+int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done)
+{
+	struct ptxn t;
+	struct pfile p;
+	gt_strbuf out = GT_STRBUF_INIT;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	memset(&p, 0, sizeof(p));
+	if (done)
+		memset(done, 0, n);
+	if (!n)
+		return 0;
+	t.repo = repo;
+	t.packed_fd = -1;
+	t.packed = ref_path(gt_repo_git(repo), "packed-refs", "");
+	t.packed_lock = ref_path(gt_repo_git(repo), "packed-refs", ".lock");
+	t.m = gt_xcalloc(n, sizeof(*t.m));
+	for (size_t i = 0; i < n; i++)
+		t.m[i].u = &u[i];
+	t.n = n;
+	qsort(t.m, n, sizeof(*t.m), cmp_pmove);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(t.m[i - 1].u->refname, t.m[i].u->refname)) {
+			r = gt_error_set(GT_EINVALID, "%s is updated twice", t.m[i].u->refname);
+			goto out;
+		}
+	if ((r = ptxn_lock(&t)) < 0 || (r = pfile_read(&p, t.packed)) < 0)
+		goto out;
+	if ((r = ptxn_verify(&t, &p)) != 0) {
+		if (r > 0)
+			r = gt_error_set(GT_ECONFLICT, "%d of %zu refs moved meanwhile", r, n);
+		goto out;
+	}
+	ptxn_merge(&out, &p, &t);
+	if (write(t.packed_fd, out.buf, out.len) != (ssize_t)out.len || fsync(t.packed_fd) < 0) {
+		r = gt_error_errno("cannot write %s", t.packed_lock);
+		goto out;
+	}
+	close(t.packed_fd);
+	t.packed_fd = -1;
+	if (rename(t.packed_lock, t.packed) < 0) {
+		r = gt_error_errno("cannot rename %s", t.packed_lock);
+		unlink(t.packed_lock);
+		goto out;
+	}
+	/* the new values are packed: drop the loose files that shadow them */
+	for (size_t i = 0; i < t.n; i++) {
+		struct pmove *m = &t.m[i];
+		if (!m->locked)
+			continue;
+		if (m->loose) {
+			char *path = ref_path(gt_repo_git(repo), m->u->refname, "");
+			int e = unlink(path) < 0 && errno != ENOENT;
+			if (e)
+				r = gt_error_errno("cannot remove %s", path);
+			free(path);
+			if (e)
+				goto out;
+		}
+		m->committed = 1;
+	}
+	ptxn_unlock(&t);
+	if ((r = ptxn_recheck(&t)) > 0)
+		r = gt_error_set(GT_ECONFLICT, "%d of %zu refs were written meanwhile", r, n);
+out:
+	ptxn_unlock(&t);
+	for (size_t i = 0; done && i < t.n; i++)
+		done[t.m[i].u - u] = (unsigned char)t.m[i].committed;
+	pfile_release(&p);
+	gt_strbuf_release(&out);
+	free(t.packed);
+	free(t.packed_lock);
+	free(t.m);
 	return r;
 }

@@ -247,6 +247,43 @@ test_expect_success JQ 'a rewritten entity history' '
 	said "refs/gastown/ledger: refs/gastown/beads/gt-a: history rewritten: $stranger does not descend from $A"
 '
 
+# suffix <commit>: the name suffix gt sync gives an entity whose first
+# commit that is when it loses its id (4 base36 digits of its bytes)
+suffix() {
+	for i in 0 1 2 3; do
+		b=$(printf "%d" "0x$(printf "%s" "$1" | cut -c$((2 * i + 1))-$((2 * i + 2)))") &&
+		printf "%s" "$(printf "0123456789abcdefghijklmnopqrstuvwxyz" | cut -c$((b % 36 + 1)))" ||
+		return 1
+	done
+}
+
+# takeover <root time s> <name for gt-a's history>: $new, a ledger where
+# a new bead ($stranger), first written at that time, holds gt-a, and
+# gt-a's history goes on under that name (a rename commit, as gt sync
+# writes them)
+takeover() {
+	stranger=$(craft "" $(($1 * 1000)) "$(op bead.create 1 $(($1 * 1000)) "{\"set\":\"title\",\"value\":\"Mine\"}")" "{\"title\":\"Mine\"}") &&
+	t=$(git log -1 --format=%ct $A) &&
+	moved=$(craft $A $((t * 1000)) "$(op rename $((KA + 1)) $((t * 1000)) "{\"set\":\"id\",\"value\":\"$2\"},{\"add\":\"aliases\",\"value\":\"gt-a\"}")" \
+		"$(git cat-file -p $A:bead.json | jq -c ".id = \"$2\" | .aliases = [\"gt-a\"]")") &&
+	new=$(ledger_with $L 160000 $stranger $PA 160000 $moved $(lpath beads/$2))
+}
+
+test_expect_success JQ 'a push that mimics a rename to take over an id' '
+	cd evil &&
+	root=$(git rev-list --max-parents=0 $A) &&
+	rt=$(git log -1 --format=%ct $root) &&
+	name=gt-a-$(suffix $root) &&
+	# a younger bead never takes the id: sync renames the younger one
+	takeover $((rt + 100)) $name &&
+	push_rejected $new:refs/gastown/ledger &&
+	test_grep "^refs/gastown/ledger: refs/gastown/beads/gt-a: history rewritten: $stranger does not descend from $A\$" ../said &&
+	# an older one, but the old history under a name sync would not give
+	takeover $((rt - 100)) gt-a-evil &&
+	push_rejected $new:refs/gastown/ledger &&
+	test_grep "^refs/gastown/ledger: refs/gastown/beads/gt-a: history rewritten: $stranger does not descend from $A\$" ../said
+'
+
 test_expect_success 'a shared config without a config blob, or with a bad line' '
 	cd evil &&
 	cfg=$(git rev-parse "$L:$PC") &&
