@@ -16,6 +16,14 @@ test_expect_success 'gt help lists the commands' '
 	test_grep "usage: gt" err
 '
 
+test_expect_success 'gt help lists every command there is a program for' '
+	gt help >out &&
+	for f in "$SRC_DIR"/bin/gt-*.c; do
+		c=${f##*/gt-} && c=${c%.c} &&
+		test_grep "^   $c  *[a-z]" out || return 1
+	done
+'
+
 test_expect_success 'gt <cmd> runs gt-<cmd> with its arguments and exit status' '
 	git init -q repo &&
 	(cd repo && gt create "dispatched" >../id) &&
