@@ -93,6 +93,10 @@ test_expect_success 'templates are overridable: the repository, the environment,
 	gt config set roles.polecat docs/missing.md &&
 	test_expect_code 128 env GT_ACTOR=$nux gt prime 2>err &&
 	test_grep "cannot read .*docs/missing.md (the template of polecat: roles.polecat)" err &&
+	printf "bad \\377 bytes\\n" >docs/bad.md &&
+	gt config set roles.polecat docs/bad.md &&
+	test_expect_code 3 env GT_ACTOR=$nux gt prime 2>err &&
+	test_grep "^fatal: .*docs/bad.md: a template must be UTF-8 text$" err &&
 	gt config unset roles.polecat
 '
 
