@@ -18,7 +18,11 @@
  * call gt_startup_load_tls_certs().
  */
 
-/* Initialise libgit2 once per process (later calls do nothing). */
+/*
+ * Initialise libgit2 once per process (later calls do nothing), and set
+ * the allocator for a short-lived process: freed memory is kept rather
+ * than handed back to the kernel page by page (glibc's trim threshold).
+ */
 void gt_startup_libgit2(void);
 
 /*
