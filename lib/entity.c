@@ -697,6 +697,14 @@ static double elapsed_s(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+int gt_entity_check_actor(const char *actor)
+{
+	if (!strcmp(actor, GT_MERGE_ACTOR))
+		return gt_error_set(GT_EINVALID, "the actor name '%s' is reserved for the commits "
+				    "sync makes: set GT_ACTOR or user.actor to another", actor);
+	return 0;
+}
+
 int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 {
 	struct prepared *prep = gt_xcalloc(n, sizeof(*prep));
@@ -711,7 +719,8 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 			  stale_s + 5);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	srand((unsigned)getpid() ^ (unsigned)start.tv_nsec);
-	if ((r = gt_txn_recover(repo)) < 0)
+	if ((r = gt_entity_check_actor(gt_repo_actor(repo))) < 0 ||
+	    (r = gt_txn_recover(repo)) < 0)
 		goto out;
 	for (unsigned attempt = 0;; attempt++) {
 		size_t nu = 0;

@@ -196,6 +196,13 @@ int gt_entity_commit(git_oid *out, char **message, gt_repo *repo,
  * with clock + 1 and tip's own time, snapshot tip's state after op.
  */
 #define GT_MERGE_ACTOR "gastown"
+
+/*
+ * Whether actor may author operations: GT_MERGE_ACTOR is reserved for
+ * the commits sync derives (servers refuse any other by that name).
+ * Returns 0, or GT_EINVALID saying so.
+ */
+int gt_entity_check_actor(const char *actor);
 int gt_entity_commit_merge(git_oid *out, gt_repo *repo, const gt_entity_type *type,
 			   const char *id, const git_oid *heads, size_t n);
 int gt_entity_commit_op_on(git_oid *out, gt_repo *repo, const gt_entity_type *type,

@@ -686,7 +686,7 @@ static int write_items(struct item *items, struct item **sorted, size_t nr,
 	int64_t now = gt_now_ms();
 	int r;
 
-	if ((r = bulk_open(&b, repo)) < 0)
+	if ((r = gt_entity_check_actor(gt_repo_actor(repo))) < 0 || (r = bulk_open(&b, repo)) < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	srand((unsigned)getpid() ^ (unsigned)start.tv_nsec);

@@ -206,6 +206,18 @@ test_expect_success 'an actor that cannot be a commit author is refused' '
 	test_cmp before after
 '
 
+test_expect_success 'the actor name sync writes its own commits with is refused' '
+	cd repo &&
+	git for-each-ref >before &&
+	GT_ACTOR=gastown test_expect_code 3 gt create x 2>err &&
+	test_grep "^fatal: the actor name .gastown. is reserved for the commits sync makes: set GT_ACTOR or user.actor to another$" err &&
+	echo "{\"id\":\"ab-imp\",\"title\":\"x\"}" >one.jsonl &&
+	GT_ACTOR=gastown test_expect_code 3 gt import one.jsonl 2>err &&
+	test_grep "reserved for the commits sync makes" err &&
+	git for-each-ref >after &&
+	test_cmp before after
+'
+
 test_expect_success 'new objects are loose objects git itself accepts' '
 	cd repo &&
 	gt create "checked by git" >id6 &&
