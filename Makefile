@@ -140,7 +140,11 @@ install: all doc
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/gastown/hooks \
-		$(DESTDIR)$(PREFIX)/share/gastown/templates/roles
+		$(DESTDIR)$(PREFIX)/share/gastown/templates/roles \
+		$(DESTDIR)$(PREFIX)/share/gastown/contrib/agents $(DESTDIR)$(PREFIX)/share/gastown/contrib/tmux
+	# the runtime launcher finds the scripted agent beside it, as in the source tree
+	install -m 755 contrib/agents/scripted-agent $(DESTDIR)$(PREFIX)/share/gastown/contrib/agents/
+	install -m 755 contrib/tmux/gt-tmux $(DESTDIR)$(PREFIX)/share/gastown/contrib/tmux/
 	install -m 644 templates/roles/*.md $(DESTDIR)$(PREFIX)/share/gastown/templates/roles/
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	ln -sf gt $(DESTDIR)$(PREFIX)/bin/git-gt

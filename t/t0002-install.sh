@@ -12,7 +12,15 @@ test_expect_success ASCIIDOCTOR 'make install PREFIX=... installs everything' '
 	test -L inst/bin/git-gt &&
 	test -f inst/share/man/man1/gt-create.1 &&
 	test -f inst/share/man/man1/gt.1 &&
-	test -f inst/share/bash-completion/completions/gt
+	test -f inst/share/bash-completion/completions/gt &&
+	test -f inst/share/man/man7/gastown.7 &&
+	test -f inst/share/man/man7/gastown-coordination.7 &&
+	test -f inst/share/man/man7/gastown-formula.7 &&
+	test -x inst/share/gastown/hooks/post-commit &&
+	test -x inst/share/gastown/hooks/pre-receive &&
+	test -f inst/share/gastown/templates/roles/polecat.md &&
+	test -x inst/share/gastown/contrib/agents/scripted-agent &&
+	test -x inst/share/gastown/contrib/tmux/gt-tmux
 '
 
 test_expect_success ASCIIDOCTOR 'every installed program has its man page' '
