@@ -40,11 +40,14 @@ test_expect_success 'the agent executes its hook, commits with a trailer and is 
 	test_expect_code 1 gt hook rig/polecats/nux >/dev/null
 '
 
-test_expect_success 'its session was recorded, and its commit is in the bead trail' '
+test_expect_success 'its session was recorded and ended, and its commit is in the bead trail' '
 	cd town &&
 	gt agent show --json rig/polecats/nux >agent &&
-	test_grep "\"state\":\"running\"" agent &&
-	test_grep "\"session\":\"" agent &&
+	test_grep "\"state\":\"stopped\"" agent &&
+	test_grep "\"session\":\"ses-" agent &&
+	sess=$(sed -n "s/.*\"session\":\"\([^\"]*\)\".*/\1/p" agent) &&
+	git -C ../nux log -1 --notes=gastown --format=%N >note &&
+	test_grep "\"session\":\"$sess\"" note &&
 	gt trail demo-a >trail &&
 	test_line_count = 1 trail &&
 	git -C ../nux log -1 --format=%h >head &&
