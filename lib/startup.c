@@ -13,8 +13,13 @@ static int deferring;       /* set while git_libgit2_init() runs */
 static char *deferred_file; /* the bundle it asked to parse */
 static int loaded;          /* gt_startup_load_tls_certs() ran */
 
-/* keep up to this much freed memory in each heap (see gt_startup_libgit2) */
-#define GT_STARTUP_TRIM_THRESHOLD (4 << 20)
+/*
+ * Allocations below this come from the heap, not one mmap each (an
+ * import allocates and frees a 1 MiB buffer twice per bead); up to the
+ * trim threshold of freed memory is kept in each heap.
+ */
+#define GT_STARTUP_MMAP_THRESHOLD (4 << 20)
+#define GT_STARTUP_TRIM_THRESHOLD (8 << 20)
 
 /* mbedTLS's error for a file that cannot be read */
 #define MBEDTLS_ERR_X509_FILE_IO_ERROR (-0x2900)
@@ -52,7 +57,9 @@ void gt_startup_libgit2(void)
 	 * threads of a bulk import handed memory back to the kernel in
 	 * small steps: 57k madvise calls, 3 s of system time for 10k
 	 * beads. A gt command lives briefly; keep freed memory instead.
+	 * (Setting either turns off glibc's own adjustment of both.)
 	 */
+	mallopt(M_MMAP_THRESHOLD, GT_STARTUP_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, GT_STARTUP_TRIM_THRESHOLD);
 #endif
 	deferring = 1;
