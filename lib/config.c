@@ -112,6 +112,30 @@ static int parse_text(gt_config *cfg, gt_config_scope scope, const char *origin,
 	return ini_parse_string(text->buf, on_ini_entry, &ctx);
 }
 
+static int ignore_entry(void *user, const char *section, const char *name,
+			const char *value)
+{
+	(void)user;
+	(void)section;
+	(void)name;
+	(void)value;
+	return 1; /* inih: nonzero means go on */
+}
+
+int gt_config_text_check(const char *text, size_t len)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	int line;
+
+	if (memchr(text, '\0', len))
+		return -1;
+	gt_strbuf_add(&sb, text, len);
+	unindent(&sb);
+	line = ini_parse_string(sb.buf, ignore_entry, NULL);
+	gt_strbuf_release(&sb);
+	return line;
+}
+
 static int load_file(gt_config *cfg, gt_config_scope scope, const char *path)
 {
 	gt_strbuf origin = GT_STRBUF_INIT, text = GT_STRBUF_INIT;
@@ -177,6 +201,12 @@ static int load_shared(gt_config *cfg, git_repository *repo)
 		return r;
 	if ((r = read_shared_text(&text, repo, &id)) < 0)
 		goto out;
+	/* inih would stop at a NUL byte and load half the blob */
+	if (memchr(text.buf, '\0', text.len)) {
+		r = gt_error_set(GT_EINVALID, "%s holds a NUL byte (see 'git show %s:config')",
+				 GT_CONFIG_REF, GT_CONFIG_REF);
+		goto out;
+	}
 	line = parse_text(cfg, GT_CONFIG_SHARED, "ref:" GT_CONFIG_REF, &text);
 	if (line != 0)
 		r = gt_error_set(GT_EINVALID,

@@ -65,6 +65,14 @@ int gt_config_set_file(const char *path, const char *key, const char *value);
 int gt_config_set_shared(git_repository *repo, const char *key,
 			 const char *value, const char *actor);
 
+/*
+ * Whether text[0..len) (a config blob) loads as a configuration layer
+ * does: 0 when it does, the number of its first bad line, or -1 when it
+ * holds a NUL byte. The one check that fsck and the pre-receive check
+ * share with loading.
+ */
+int gt_config_text_check(const char *text, size_t len);
+
 /* Validate a key: "section.name", letters, digits and '-' only. */
 int gt_config_key_valid(const char *key);
 

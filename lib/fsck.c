@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -512,15 +511,6 @@ int gt_fsck_entity(gt_fsck_stats *stats, gt_repo *repo, const gt_entity_type *ty
 
 /* --- the special refs ---------------------------------------------------- */
 
-static int ini_ok(void *user, const char *section, const char *name, const char *value)
-{
-	(void)user;
-	(void)section;
-	(void)name;
-	(void)value;
-	return 1; /* inih: nonzero means go on */
-}
-
 static void check_config(struct fsck_ctx *ctx, const char *refname, const git_oid *tip)
 {
 	git_repository *git = gt_repo_git(ctx->repo);
@@ -546,10 +536,10 @@ static void check_config(struct fsck_ctx *ctx, const char *refname, const git_oi
 		report(ctx, GT_FSCK_PROBLEM, refname, "has no readable config blob in its tree");
 		goto out;
 	}
-	char *text = gt_xstrndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	int line = ini_parse_string(text, ini_ok, NULL);
-	free(text);
-	if (line)
+	int line = gt_config_text_check(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	if (line < 0)
+		report(ctx, GT_FSCK_PROBLEM, refname, "the config blob holds a NUL byte");
+	else if (line)
 		report(ctx, GT_FSCK_PROBLEM, refname, "bad config line %d", line);
 out:
 	git_blob_free(blob);

@@ -14,8 +14,6 @@
 #include "registry.h"
 #include "strbuf.h"
 
-#include <ctype.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,15 +637,6 @@ static void check_entity(struct check *c, const gt_entity_type *type, const char
 
 /* --- refs/gastown/config and refs of unknown types ------------------------- */
 
-static int ini_ok(void *user, const char *section, const char *name, const char *value)
-{
-	(void)user;
-	(void)section;
-	(void)name;
-	(void)value;
-	return 1; /* inih: nonzero means go on */
-}
-
 /* The shared configuration: a commit holding a "config" blob that parses. */
 static void check_config(struct check *c, const char *refname, const git_oid *old,
 			 const git_oid *new)
@@ -671,23 +660,11 @@ static void check_config(struct check *c, const char *refname, const git_oid *ol
 		problem(c, refname, "not a commit holding a blob 'config'");
 		goto out;
 	}
-	/* as the configuration is loaded: every line unindented first */
-	gt_strbuf text = GT_STRBUF_INIT;
-	const char *p = git_blob_rawcontent(blob);
-	size_t len = (size_t)git_blob_rawsize(blob);
-	int at_start = 1;
-	for (size_t i = 0; i < len; i++) {
-		if (at_start && p[i] != '\n' && isspace((unsigned char)p[i]))
-			continue;
-		at_start = p[i] == '\n';
-		gt_strbuf_addch(&text, p[i]);
-	}
-	int line = strlen(text.buf) != text.len ? -1 : ini_parse_string(text.buf, ini_ok, NULL);
+	int line = gt_config_text_check(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	if (line < 0)
 		problem(c, refname, "the config blob holds a NUL byte");
 	else if (line)
 		problem(c, refname, "bad config line %d", line);
-	gt_strbuf_release(&text);
 out:
 	git_blob_free(blob);
 	git_tree_free(tree);

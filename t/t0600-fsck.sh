@@ -253,6 +253,29 @@ test_expect_success 'a damaged config ref is a problem that stops the check' '
 	test_grep "^error: cannot check the rest of the ledger until this is repaired$" err
 '
 
+# config_ref <text>: point refs/gastown/config at a commit whose blob "config" is <text>
+config_ref() {
+	blob=$(printf "$1" | git hash-object -w --stdin) &&
+	git update-ref refs/gastown/config \
+		$(git commit-tree -m config $(printf "100644 blob %s\tconfig\n" $blob | git mktree))
+}
+
+test_expect_success 'the shared config is judged as it is loaded: indented lines are entries' '
+	cd repo &&
+	test_when_finished "git update-ref -d refs/gastown/config" &&
+	config_ref "[core]\n\ttitleLimit = 80\n" &&
+	gt fsck >out &&
+	test_must_be_empty out &&
+	config_ref "[core]\n\ttitleLimit = 80\n[broken\n" &&
+	test_expect_code 1 gt fsck >out 2>err &&
+	test_grep "bad config line 3 in refs/gastown/config" out &&
+	config_ref "[core]\n\ttitleLimit = 80\000\n" &&
+	test_expect_code 1 gt fsck >out 2>err &&
+	test_grep "refs/gastown/config holds a NUL byte (see .git show refs/gastown/config:config.)" out &&
+	test_expect_code 3 gt list 2>err &&
+	test_grep "^fatal: refs/gastown/config holds a NUL byte" err
+'
+
 test_expect_success 'a stale lock file is a warning; --repair removes it' '
 	cd repo &&
 	touch .git/refs/gastown/beads/gt-a.lock &&

@@ -296,7 +296,12 @@ test_expect_success 'a shared config without a config blob, or with a bad line' 
 	c=$(git commit-tree -p $cfg -m config $(printf "100644 blob %s\tconfig\n" $blob | git mktree)) &&
 	new=$(ledger_with $L 160000 $c $PC) &&
 	push_rejected $new:refs/gastown/ledger &&
-	said "refs/gastown/ledger: refs/gastown/config: bad config line 3"
+	said "refs/gastown/ledger: refs/gastown/config: bad config line 3" &&
+	blob=$(printf "[core]\ntitleLimit = 80\000\n" | git hash-object -w --stdin) &&
+	c=$(git commit-tree -p $cfg -m config $(printf "100644 blob %s\tconfig\n" $blob | git mktree)) &&
+	new=$(ledger_with $L 160000 $c $PC) &&
+	push_rejected $new:refs/gastown/ledger &&
+	said "refs/gastown/ledger: refs/gastown/config: the config blob holds a NUL byte"
 '
 
 test_expect_success 'the check stops after 20 problems' '
