@@ -21,7 +21,7 @@ rounds=${BENCH_ROUNDS:-5}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gt-bench-receive.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now_ns() { date +%s%N; }
+. "$here/lib.sh" # now_ns
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 for n in $sizes; do

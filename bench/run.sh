@@ -23,17 +23,7 @@ cc -O2 -o "$work/floor" "$here/floor.c" $(pkg-config --cflags --libs libgit2)
 cc -O2 -I"$top/lib" $(pkg-config --cflags libgit2 libcjson inih) -o "$work/gt-floor" \
 	"$here/gt-floor.c" "$top/build/libgastown.a" $(pkg-config --libs libgit2 libcjson inih)
 
-now_ns() { date +%s%N; }
-
-# median_ms <runs> <command...>: median wall time of one run, in ms
-median_ms() {
-	local runs=$1; shift
-	local i t0 t1
-	for i in $(seq "$runs"); do
-		t0=$(now_ns); "$@" >/dev/null 2>&1; t1=$(now_ns)
-		echo $(( (t1 - t0) / 1000 ))
-	done | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
-}
+. "$here/lib.sh"
 
 # per_process_ms <count> <command...>: mean wall time per run, in ms
 per_process_ms() {

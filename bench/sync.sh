@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ns() { date +%s%N; }
+. "$here/lib.sh" # now_ns (median_ms is redefined below)
 
 # run <command...>: run it quietly; on failure show what it said and fail
 run() {
