@@ -790,14 +790,9 @@ static int ptxn_lock(struct ptxn *t)
 		gt_strbuf_reset(&busy);
 		if ((r = ptxn_try_lock(t, &busy)) <= 0)
 			goto out;
-		if (!strcmp(busy.buf, "packed-refs")) {
-			struct stat st;
-			if (stat(t->packed_lock, &st) == 0 && time(NULL) - st.st_mtime >= stale_s &&
-			    unlink(t->packed_lock) == 0)
-				attempt = 0;
-		} else if (gt_txn_break_stale_lock(t->repo, busy.buf) > 0) {
+		/* packed-refs.lock too: moved aside and checked, never a fresh one */
+		if (gt_txn_break_stale_lock(t->repo, busy.buf) > 0)
 			attempt = 0;
-		}
 		if (elapsed_s(&start) > (double)stale_s + 5) {
 			const char *common = git_repository_commondir(gt_repo_git(t->repo));
 			r = gt_error_set(GT_ELOCKED,
@@ -879,8 +874,10 @@ static void ptxn_merge(gt_strbuf *out, const struct pfile *p, const struct ptxn 
 			i++;
 			continue;
 		}
-		if (cmp == 0)
-			i++; /* replaced, with its peel lines */
+		/* replaced, with its peel lines (every copy, in a file with duplicates) */
+		while (i < p->nr && cmp_pref_name(&p->refs[i], t->m[j].u->refname,
+						  strlen(t->m[j].u->refname)) == 0)
+			i++;
 		git_oid_tostr(hex, sizeof(hex), &t->m[j].u->new_id);
 		gt_strbuf_addf(out, "%s %s\n", hex, t->m[j].u->refname);
 		j++;
@@ -903,8 +900,8 @@ static int ptxn_recheck(struct ptxn *t)
 	for (size_t i = 0; i < t->n; i++) {
 		struct pmove *m = &t->m[i];
 		git_oid cur;
-		if (m->committed)
-			continue;
+		if (m->locked)
+			continue; /* held locked throughout: no one else wrote it */
 		char *lock = gt_refs_lock_path(t->repo, m->u->refname);
 		for (unsigned attempt = 0; access(lock, F_OK) == 0; attempt++) {
 			if (gt_txn_break_stale_lock(t->repo, m->u->refname) > 0)
@@ -923,14 +920,30 @@ static int ptxn_recheck(struct ptxn *t)
 			return r;
 		/* no loose file, ours, or a writer that read ours and came after */
 		if (r == 0 || git_oid_equal(&cur, &m->u->new_id) ||
-		    git_graph_descendant_of(gt_repo_git(t->repo), &cur, &m->u->new_id) == 1) {
-			m->committed = 1;
+		    git_graph_descendant_of(gt_repo_git(t->repo), &cur, &m->u->new_id) == 1)
 			continue;
-		}
+		m->committed = 0;
 		m->u->old = cur;
 		moved++;
 	}
 	return moved;
+}
+
+/* fsync the directory holding path, so that a rename in it is durable. */
+static int fsync_dir_of(const char *path)
+{
+	char *dir = gt_xstrdup(path), *slash = strrchr(dir, '/');
+	int fd, r = 0;
+
+	if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || fsync(fd) < 0)
+		r = gt_error_errno("cannot sync the directory of %s", path);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return r;
 }
 
 int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done)
@@ -979,6 +992,14 @@ int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned ch
 		unlink(t.packed_lock);
 		goto out;
 	}
+	/* the rename moved every ref we did not lock; step 5 takes back the
+	 * ones a loose file written meanwhile shadows */
+	for (size_t i = 0; i < t.n; i++)
+		t.m[i].committed = !t.m[i].locked;
+	/* the rename reaches the disk before any loose file goes (a power
+	 * loss must not leave a ref at an older packed value) */
+	if ((r = fsync_dir_of(t.packed)) < 0)
+		goto out;
 	/* the new values are packed: drop the loose files that shadow them */
 	for (size_t i = 0; i < t.n; i++) {
 		struct pmove *m = &t.m[i];

@@ -81,6 +81,23 @@ test_expect_success 'an update of a loose ref packs it and removes its file' '
 	test "$(git rev-parse refs/gastown/beads/gt-loose)" = $c2
 '
 
+test_expect_success 'a packed-refs without "sorted" that names a ref twice: every copy is replaced' '
+	cd repo && c1=$(cat ../c1) && c2=$(cat ../c2) &&
+	cp .git/packed-refs ../packed.saved &&
+	test_when_finished "cp ../packed.saved .git/packed-refs" &&
+	{ echo "# pack-refs with: peeled" &&
+	  grep -v "^#" ../packed.saved &&
+	  echo "$c1 refs/gastown/beads/gt-dup" &&
+	  echo "$c1 refs/gastown/beads/gt-dup"; } >.git/packed-refs &&
+	"$REFS" update-packed refs/gastown/beads/gt-dup $c1 $c2 >out &&
+	echo "moved refs/gastown/beads/gt-dup" >expect &&
+	test_cmp expect out &&
+	grep " refs/gastown/beads/gt-dup$" .git/packed-refs >lines &&
+	echo "$c2 refs/gastown/beads/gt-dup" >expect &&
+	test_cmp expect lines &&
+	test "$(git rev-parse refs/gastown/beads/gt-dup)" = $c2
+'
+
 test_expect_success 'a ref that moved: conflict, nothing written, its value reported' '
 	cd repo && c1=$(cat ../c1) && c2=$(cat ../c2) && c3=$(cat ../c3) &&
 	cp .git/packed-refs before &&
