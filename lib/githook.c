@@ -258,8 +258,9 @@ int gt_githook_apply(int *changed, gt_strbuf *report, const gt_githook_plan *pla
 		return 0;
 	if ((i = hook_index(plan->name)) < 0 || !plan->path)
 		return gt_error_set(GT_EINVALID, "no plan to install a hook");
+	gt_strbuf local = GT_STRBUF_INIT;
+	int moved_aside = 0;
 	if (plan->state == GT_GITHOOK_FOREIGN) {
-		gt_strbuf local = GT_STRBUF_INIT;
 		gt_strbuf_addf(&local, "%s.local", plan->path);
 		/* link(2) never replaces: a .local that appeared since is kept;
 		 * rename where the file system has no hard links */
@@ -270,12 +271,19 @@ int gt_githook_apply(int *changed, gt_strbuf *report, const gt_githook_plan *pla
 			gt_strbuf_release(&local);
 			return r;
 		}
+		moved_aside = 1;
+	}
+	if ((r = write_hook(plan->path, hooks[i].script, hooks[i].len)) < 0) {
+		/* never leave the user's hook disabled: put it back */
+		if (moved_aside && !exists(plan->path))
+			rename(local.buf, plan->path);
+		gt_strbuf_release(&local);
+		return r;
+	}
+	if (moved_aside)
 		gt_strbuf_addf(report, "moved your %s hook to %s; gastown's hook runs it\n",
 			       plan->name, local.buf);
-		gt_strbuf_release(&local);
-	}
-	if ((r = write_hook(plan->path, hooks[i].script, hooks[i].len)) < 0)
-		return r;
+	gt_strbuf_release(&local);
 	gt_strbuf_addf(report, "%s the %s hook in %s\n",
 		       plan->state == GT_GITHOOK_OLD ? "updated" : "installed", plan->name,
 		       plan->path);

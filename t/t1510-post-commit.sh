@@ -111,6 +111,18 @@ test_expect_success 'a foreign hook beside a post-commit.local: refused, nothing
 	! test -e .git/gastown
 '
 
+test_expect_success 'a hook that cannot be written (a lock left over): your hook stays where it was' '
+	git init -q locked && cd locked &&
+	printf "#!/bin/sh\necho mine\n" >.git/hooks/post-commit &&
+	chmod +x .git/hooks/post-commit &&
+	cp .git/hooks/post-commit mine &&
+	: >.git/hooks/post-commit.lock &&
+	test_expect_code 5 gt init 2>err &&
+	test_grep "^fatal: $TRASH_DIRECTORY/locked/.git/hooks/post-commit is locked by another process (remove $TRASH_DIRECTORY/locked/.git/hooks/post-commit.lock if no gt command is running)$" err &&
+	test_cmp mine .git/hooks/post-commit &&
+	! test -e .git/hooks/post-commit.local
+'
+
 test_expect_success 'an older gastown hook is brought up to date' '
 	cd repo &&
 	printf "#!/bin/sh\n# gastown post-commit hook (an old one)\nexit 0\n" >.git/hooks/post-commit &&
