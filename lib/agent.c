@@ -22,8 +22,7 @@ int gt_agent_state_valid(const char *state)
 	return 0;
 }
 
-/* A role or runtime name: [a-z][a-z0-9_-]{0,31}. */
-static int name_valid(const char *s)
+int gt_agent_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 	if (!n || n > 32 || !(s[0] >= 'a' && s[0] <= 'z'))
@@ -101,13 +100,13 @@ int gt_agent_add(gt_repo *repo, const struct gt_agent_add *a)
 	struct add_ctx c = { a, a->role ? a->role : implied, gt_repo_actor(repo) };
 	if (!c.role)
 		r = gt_error_set(GT_EINVALID, "'%s' implies no role: give --role", a->actor);
-	else if (!name_valid(c.role))
+	else if (!gt_agent_name_valid(c.role))
 		r = gt_error_set(GT_EINVALID, "invalid role '%s' (lower-case letters, digits, '-', '_')",
 				 c.role);
 	else if (implied && strcmp(implied, c.role))
 		r = gt_error_set(GT_EINVALID, "'%s' is a %s address, not a %s", a->actor,
 				 implied, c.role);
-	else if (a->runtime && !name_valid(a->runtime))
+	else if (a->runtime && !gt_agent_name_valid(a->runtime))
 		r = gt_error_set(GT_EINVALID,
 				 "invalid runtime '%s' (lower-case letters, digits, '-', '_')",
 				 a->runtime);
@@ -332,7 +331,7 @@ int gt_agent_set(gt_repo *repo, const char *actor, const char *state,
 	if (state && !gt_agent_state_valid(state))
 		return gt_error_set(GT_EINVALID,
 				    "invalid state '%s' (idle, running, stuck, stopped or dead)", state);
-	if (runtime && !name_valid(runtime))
+	if (runtime && !gt_agent_name_valid(runtime))
 		return gt_error_set(GT_EINVALID,
 				    "invalid runtime '%s' (lower-case letters, digits, '-', '_')",
 				    runtime);

@@ -72,4 +72,7 @@ int gt_agent_start(char **session_out, gt_repo *repo, const char *actor,
 int gt_agent_set(gt_repo *repo, const char *actor, const char *state,
 		 const char *runtime);
 
+/* A role or runtime name: [a-z][a-z0-9_-]{0,31}. Returns 1 or 0. */
+int gt_agent_name_valid(const char *s);
+
 #endif

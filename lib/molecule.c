@@ -154,7 +154,7 @@ static int proto_valid(const cJSON *proto)
 {
 	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(proto, "steps"), *s, *need;
 	if (!cJSON_IsArray(steps) || !cJSON_GetArraySize(steps))
-		return gt_error_set(GT_EINVALID, "the protomolecule has no steps");
+		return gt_error_set(GT_EINVALID, "the protomolecule has no steps: cook the formula again");
 	cJSON_ArrayForEach(s, steps)
 		cJSON_ArrayForEach(need, cJSON_GetObjectItemCaseSensitive(s, "needs")) {
 			const cJSON *t;
@@ -163,8 +163,10 @@ static int proto_valid(const cJSON *proto)
 				found |= cJSON_IsString(need) && gt_json_str(t, "id") &&
 					 !strcmp(gt_json_str(t, "id"), need->valuestring);
 			if (!found)
-				return gt_error_set(GT_EINVALID, "the protomolecule's step '%s' needs an unknown step",
-						    gt_json_str(s, "id") ? gt_json_str(s, "id") : "?");
+				return gt_error_set(GT_EINVALID, "the protomolecule's step '%s' needs "
+						    "'%s', which it has not: cook the formula again",
+						    gt_json_str(s, "id") ? gt_json_str(s, "id") : "?",
+						    cJSON_IsString(need) ? need->valuestring : "?");
 		}
 	return 0;
 }

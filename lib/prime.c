@@ -171,12 +171,10 @@ int gt_prime_build(cJSON **out, gt_repo *repo, const char *role_opt, size_t max_
 		role = gt_actor_role(actor);
 	if (!role)
 		role = "default";
-	for (const char *p = role; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-			return gt_error_set(GT_EINVALID,
-					    "invalid role '%s' (lower-case letters, digits, '-')", role);
-	if (!*role)
-		return gt_error_set(GT_EINVALID, "invalid role '' (lower-case letters, digits, '-')");
+	/* the names gt agent add takes */
+	if (!gt_agent_name_valid(role))
+		return gt_error_set(GT_EINVALID,
+				    "invalid role '%s' (lower-case letters, digits, '-', '_')", role);
 	rig = gt_json_str(agent, "rig") ? gt_xstrdup(gt_json_str(agent, "rig")) : gt_actor_rig(actor);
 	if ((r = gt_prime_template(&text, &path, repo, role, actor, rig)) < 0)
 		goto out;

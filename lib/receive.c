@@ -310,21 +310,6 @@ static int entry_tip(struct check *c, const char *refname, git_oid *out)
 }
 
 /* Negative when a is older than b: commit time, then object id (as sync decides). */
-static int cmp_age(struct check *c, const git_oid *a, const git_oid *b)
-{
-	git_commit *ca = NULL, *cb = NULL;
-	int64_t ta = 0, tb = 0;
-	if (git_commit_lookup(&ca, c->git, a) == 0)
-		ta = (int64_t)git_commit_time(ca);
-	if (git_commit_lookup(&cb, c->git, b) == 0)
-		tb = (int64_t)git_commit_time(cb);
-	git_commit_free(ca);
-	git_commit_free(cb);
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	return git_oid_cmp(a, b);
-}
-
 /*
  * The rename commit sync makes of the history at tip when it moves it
  * from old_id to new_id (the ids without the ref prefix).
@@ -596,7 +581,7 @@ static int renamed_away(struct check *c, const gt_entity_type *type, const char 
 	}
 	if (!found)
 		return 0;
-	if (cmp_age(c, &root_new, &root_old) >= 0) {
+	if (gt_merge_cmp_age(c->repo, &root_new, &root_old) >= 0) {
 		problem(c, refname, "history rewritten: %s does not descend from %s, and its first "
 			"commit is not older (of two entities given one id the older keeps it, "
 			"the younger is renamed)", hex(n, new), hex(o, old));

@@ -114,7 +114,10 @@ test_expect_success 'more than 20 unread messages: the count and a pointer to th
 test_expect_success 'prime errors' '
 	cd repo &&
 	test_expect_code 3 gt prime --role "Bad Role" 2>err &&
-	test_grep "invalid role '"'"'Bad Role'"'"' (lower-case letters, digits, '"'"'-'"'"')" err &&
+	test_grep "invalid role '"'"'Bad Role'"'"' (lower-case letters, digits, '"'"'-'"'"', '"'"'_'"'"')" err &&
+	gt agent add --role night_shift owl &&
+	GT_ACTOR=owl gt prime >out &&
+	test_grep "night_shift" out &&
 	test_expect_code 3 env GT_ACTOR="a//b" gt prime 2>err &&
 	test_grep "the acting identity '"'"'a//b'"'"' is not a valid actor address (set GT_ACTOR)" err &&
 	test_expect_code 129 gt prime mayor 2>err &&
