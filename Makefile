@@ -11,7 +11,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS = libgit2 libcjson inih
+PKGS = libgit2 libcjson inih zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -22,7 +22,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $(PKG_CFLAGS) \
 	-DGT_SOURCE_TEMPLATE_DIR='"$(CURDIR)/templates"' \
 	-DGT_INSTALL_TEMPLATE_DIR='"$(PREFIX)/share/gastown/templates"' $(CFLAGS)
 # --as-needed: a program loads only the libraries it uses (bin/gt uses none)
-LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lpthread
+# mbedcrypto (SHA-1 for the packs lib/bulk.c writes; libgit2 itself is
+# built on it, so it adds no package) has no pkg-config file
+LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lmbedcrypto -lpthread
 
 # BUILD holds objects; BINDIR the programs; UNITDIR the unit test programs.
 # The sanitizer build uses its own three so it never disturbs the normal one.
@@ -73,10 +75,11 @@ $(BINDIR)/git-gt: $(BINDIR)/gt
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/t/unit/*.d)
 
-# Debian packages: the three libraries, the test harness (prove), tools
+# Debian packages: the three libraries (and zlib and mbedTLS, which
+# libgit2-dev brings: lib/bulk.c writes packs with them), the test harness (prove), tools
 # the tests drive (git, jq for normalised JSON comparison, python3 for
 # contrib/formula-toml2ini.py) and the man page formatter.
-DEBS = build-essential pkg-config libgit2-dev libcjson-dev libinih-dev \
+DEBS = build-essential pkg-config libgit2-dev libcjson-dev libinih-dev zlib1g-dev libmbedtls-dev \
 	git perl jq python3 asciidoctor man-db tmux
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -4,6 +4,7 @@
  */
 #include "import.h"
 #include "bead.h"
+#include "bulk.h"
 #include "entity.h"
 #include "error.h"
 #include "json.h"
@@ -11,9 +12,6 @@
 #include "strbuf.h"
 #include "txn.h"
 
-#include <git2/sys/mempack.h>
-#include <git2/sys/odb_backend.h>
-#include <git2/sys/repository.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,215 +330,6 @@ static int existing_cb(const char *refname, const char *id, const git_oid *tip,
 
 /* --- building the objects ------------------------------------------------ */
 
-/*
- * A second handle of the repository whose object database is ours:
- * mempack first (every write goes to memory), then a view of the real
- * object database that only reads. Before writing an object libgit2
- * asks every backend whether it exists ("freshen"); asked of the real
- * database that costs a stat of a loose file, pack index lookups and,
- * for every object that is not there yet (all of ours), a rescan of
- * objects/pack: more than everything else an import does. The view
- * answers neither, so every object goes to memory; one that happens to
- * exist on disk already is simply packed again. Flushed as one pack.
- */
-struct bulk {
-	gt_repo *repo;
-	git_odb_backend *mempack; /* owned by the handle's odb */
-	git_oid *commits;         /* written since the last flush */
-	size_t nr, alloc;
-};
-
-struct view {
-	git_odb_backend parent;
-	git_odb *target;
-};
-
-static int view_read(void **data, size_t *len, git_object_t *type,
-		     git_odb_backend *be, const git_oid *oid)
-{
-	struct view *v = (struct view *)be;
-	git_odb_object *obj = NULL;
-	int r = git_odb_read(&obj, v->target, oid);
-	if (r < 0)
-		return r;
-	*len = git_odb_object_size(obj);
-	*type = git_odb_object_type(obj);
-	if (!(*data = git_odb_backend_data_alloc(be, *len + 1))) {
-		git_odb_object_free(obj);
-		return -1;
-	}
-	memcpy(*data, git_odb_object_data(obj), *len);
-	((char *)*data)[*len] = '\0';
-	git_odb_object_free(obj);
-	return 0;
-}
-
-static int view_read_header(size_t *len, git_object_t *type, git_odb_backend *be,
-			    const git_oid *oid)
-{
-	return git_odb_read_header(len, type, ((struct view *)be)->target, oid);
-}
-
-static void view_free(git_odb_backend *be)
-{
-	git_odb_free(((struct view *)be)->target);
-	free(be);
-}
-
-static int view_new(git_odb_backend **out, git_repository *git)
-{
-	struct view *v = gt_xcalloc(1, sizeof(*v));
-	int r;
-	if ((r = git_odb_init_backend(&v->parent, GIT_ODB_BACKEND_VERSION)) < 0 ||
-	    (r = git_repository_odb(&v->target, git)) < 0) {
-		free(v);
-		return r;
-	}
-	v->parent.read = view_read;
-	v->parent.read_header = view_read_header;
-	v->parent.free = view_free;
-	*out = &v->parent;
-	return 0;
-}
-
-static int bulk_open(struct bulk *b, gt_repo *repo)
-{
-	git_odb *odb = NULL;
-	git_odb_backend *mp = NULL, *view = NULL;
-	int r;
-
-	memset(b, 0, sizeof(*b));
-	if ((r = gt_repo_open(&b->repo, git_repository_path(gt_repo_git(repo)))) < 0)
-		return r;
-	if ((r = git_odb_new(&odb)) < 0 || (r = git_mempack_new(&mp)) < 0 ||
-	    (r = git_odb_add_backend(odb, mp, 2)) < 0)
-		goto out;
-	b->mempack = mp;
-	mp = NULL; /* the odb's now */
-	if ((r = view_new(&view, gt_repo_git(repo))) < 0 ||
-	    (r = git_odb_add_backend(odb, view, 1)) < 0)
-		goto out;
-	view = NULL;
-	r = git_repository_set_odb(gt_repo_git(b->repo), odb);
-out:
-	if (mp)
-		mp->free(mp);
-	if (view)
-		view->free(view);
-	git_odb_free(odb);
-	if (r < 0) {
-		r = gt_error_git(r, "cannot set up the in-memory object store");
-		gt_repo_free(b->repo);
-		memset(b, 0, sizeof(*b));
-	}
-	return r;
-}
-
-static void bulk_close(struct bulk *b)
-{
-	gt_repo_free(b->repo); /* frees the odb and its mempack */
-	free(b->commits);
-	memset(b, 0, sizeof(*b));
-}
-
-static int fsync_path(const char *path, int dir)
-{
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-	int r = 0;
-	if (fd < 0)
-		return gt_error_errno("cannot open %s", path);
-	if (fsync(fd) < 0 && !(dir && errno == EINVAL))
-		r = gt_error_errno("cannot sync %s", path);
-	close(fd);
-	return r;
-}
-
-/*
- * Write every object made since the last flush as one pack with its
- * index. The pack is built in memory and handed to the indexer in one
- * piece: fed object by object (git_packbuilder_write), libgit2 1.5's
- * indexer maps and unmaps the pack file for every object, which costs
- * more than everything else together.
- */
-static int bulk_flush(struct bulk *b, git_repository *main)
-{
-	git_packbuilder *pb = NULL;
-	git_indexer *idx = NULL;
-	git_indexer_progress stats;
-	git_buf dir = GIT_BUF_INIT, pack = GIT_BUF_INIT;
-	gt_strbuf path = GT_STRBUF_INIT;
-	size_t dirlen;
-	int r = 0;
-
-	if (!b->nr)
-		return 0;
-	if ((r = git_repository_item_path(&dir, main, GIT_REPOSITORY_ITEM_OBJECTS)) < 0) {
-		r = gt_error_git(r, "cannot find the object directory");
-		goto out;
-	}
-	gt_strbuf_addf(&path, "%s%spack", dir.ptr,
-		       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
-	dirlen = path.len;
-	if ((r = git_packbuilder_new(&pb, gt_repo_git(b->repo))) < 0) {
-		r = gt_error_git(r, "cannot start a pack");
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, 0); /* one per core: delta search dominates */
-	for (size_t i = 0; i < b->nr; i++)
-		if ((r = git_packbuilder_insert_commit(pb, &b->commits[i])) < 0) {
-			r = gt_error_git(r, "cannot add %s to the pack",
-					 git_oid_tostr_s(&b->commits[i]));
-			goto out;
-		}
-	if ((r = git_packbuilder_write_buf(&pack, pb)) < 0) {
-		r = gt_error_git(r, "cannot build the pack");
-		goto out;
-	}
-	mkdir(path.buf, 0777);
-	if ((r = git_indexer_new(&idx, path.buf, 0, NULL, NULL)) < 0 ||
-	    (r = git_indexer_append(idx, pack.ptr, pack.size, &stats)) < 0 ||
-	    (r = git_indexer_commit(idx, &stats)) < 0) {
-		r = gt_error_git(r, "cannot write the pack to %s", path.buf);
-		goto out;
-	}
-	/* the refs will point into this pack: make it durable first */
-	gt_strbuf_addf(&path, "/pack-%s.pack", git_indexer_name(idx));
-	if ((r = fsync_path(path.buf, 0)) < 0)
-		goto out;
-	gt_strbuf_setlen(&path, path.len - 5);
-	gt_strbuf_adds(&path, ".idx");
-	if ((r = fsync_path(path.buf, 0)) < 0)
-		goto out;
-	gt_strbuf_setlen(&path, dirlen);
-	if ((r = fsync_path(path.buf, 1)) < 0)
-		goto out;
-	if ((r = git_mempack_reset(b->mempack)) < 0) {
-		r = gt_error_git(r, "cannot reset the in-memory object store");
-		goto out;
-	}
-	b->nr = 0;
-out:
-	git_indexer_free(idx);
-	git_packbuilder_free(pb);
-	git_buf_dispose(&pack);
-	git_buf_dispose(&dir);
-	gt_strbuf_release(&path);
-	return r;
-}
-
-/*
- * Flush, and start afresh: a new handle also drops libgit2's cache of
- * the trees and commits just written.
- */
-static int bulk_cycle(struct bulk *b, gt_repo *repo)
-{
-	int r = bulk_flush(b, gt_repo_git(repo));
-	bulk_close(b);
-	if (r == 0)
-		r = bulk_open(b, repo);
-	return r;
-}
-
 /* The changes that turn current into want; the caller frees it. */
 static cJSON *diff_op(const cJSON *current, const cJSON *want)
 {
@@ -557,7 +346,7 @@ static cJSON *diff_op(const cJSON *current, const cJSON *want)
 }
 
 /* Build the commit of one item on the state last read. */
-static int plan_one(struct item *it, struct bulk *b, const char *buf,
+static int plan_one(struct item *it, gt_bulk *b, const char *buf,
 		    int64_t now, const char *actor)
 {
 	cJSON *obj = cJSON_ParseWithLength(buf + it->off, it->len);
@@ -595,11 +384,7 @@ static int plan_one(struct item *it, struct bulk *b, const char *buf,
 				  it->exists ? &it->old : NULL, op,
 				  snapshot ? snapshot : obj)) < 0)
 		goto out;
-	if (b->nr == b->alloc) {
-		b->alloc = b->alloc ? b->alloc * 2 : 256;
-		b->commits = gt_xrealloc(b->commits, b->alloc * sizeof(*b->commits));
-	}
-	b->commits[b->nr++] = it->new_id;
+	gt_bulk_add_commit(b, &it->new_id);
 	it->status = it->exists ? GT_IMPORT_UPDATED : GT_IMPORT_NEW;
 out:
 	free(message);
@@ -680,13 +465,13 @@ static int commit_refs(gt_repo *repo, struct item **sorted, size_t nr, int creat
 static int write_items(struct item *items, struct item **sorted, size_t nr,
 		       gt_repo *repo, const char *buf, const gt_import_opts *opts)
 {
-	struct bulk b;
+	gt_bulk b;
 	struct timespec start;
 	size_t done = 0;
 	int64_t now = gt_now_ms();
 	int r;
 
-	if ((r = gt_entity_check_actor(gt_repo_actor(repo))) < 0 || (r = bulk_open(&b, repo)) < 0)
+	if ((r = gt_entity_check_actor(gt_repo_actor(repo))) < 0 || (r = gt_bulk_open(&b, repo)) < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	srand((unsigned)getpid() ^ (unsigned)start.tv_nsec);
@@ -698,10 +483,10 @@ static int write_items(struct item *items, struct item **sorted, size_t nr,
 				goto out;
 			if (opts->progress && done < nr)
 				opts->progress(++done, nr, opts->payload);
-			if (b.nr >= PACK_BEADS && (r = bulk_cycle(&b, repo)) < 0)
+			if (b.nr >= PACK_BEADS && (r = gt_bulk_cycle(&b, repo)) < 0)
 				goto out;
 		}
-		if ((r = bulk_flush(&b, gt_repo_git(repo))) < 0)
+		if ((r = gt_bulk_flush(&b, repo)) < 0)
 			goto out;
 		r = commit_refs(repo, sorted, nr, opts->create_only);
 		if (r != GT_ECONFLICT)
@@ -714,7 +499,7 @@ static int write_items(struct item *items, struct item **sorted, size_t nr,
 		gt_refs_backoff(attempt);
 	}
 out:
-	bulk_close(&b);
+	gt_bulk_close(&b);
 	return r;
 }
 

@@ -1,0 +1,358 @@
+#include "bulk.h"
+#include "error.h"
+#include "strbuf.h"
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+#include <mbedtls/sha1.h>
+#include <zlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * A second handle of the repository whose object database is ours:
+ * mempack first (every write goes to memory), then a view of the real
+ * object database that only reads. Before writing an object libgit2
+ * asks every backend whether it exists ("freshen"); asked of the real
+ * database that costs a stat of a loose file, pack index lookups and,
+ * for every object that is not there yet (all of ours), a rescan of
+ * objects/pack: more than everything else an import does. The view
+ * answers neither, so every object goes to memory; one that happens to
+ * exist on disk already is simply packed again. Flushed as one pack.
+ */
+struct view {
+	git_odb_backend parent;
+	git_odb *target;
+};
+
+static int view_read(void **data, size_t *len, git_object_t *type,
+		     git_odb_backend *be, const git_oid *oid)
+{
+	struct view *v = (struct view *)be;
+	git_odb_object *obj = NULL;
+	int r = git_odb_read(&obj, v->target, oid);
+	if (r < 0)
+		return r;
+	*len = git_odb_object_size(obj);
+	*type = git_odb_object_type(obj);
+	if (!(*data = git_odb_backend_data_alloc(be, *len + 1))) {
+		git_odb_object_free(obj);
+		return -1;
+	}
+	memcpy(*data, git_odb_object_data(obj), *len);
+	((char *)*data)[*len] = '\0';
+	git_odb_object_free(obj);
+	return 0;
+}
+
+static int view_read_header(size_t *len, git_object_t *type, git_odb_backend *be,
+			    const git_oid *oid)
+{
+	return git_odb_read_header(len, type, ((struct view *)be)->target, oid);
+}
+
+static void view_free(git_odb_backend *be)
+{
+	git_odb_free(((struct view *)be)->target);
+	free(be);
+}
+
+static int view_new(git_odb_backend **out, git_repository *git)
+{
+	struct view *v = gt_xcalloc(1, sizeof(*v));
+	int r;
+	if ((r = git_odb_init_backend(&v->parent, GIT_ODB_BACKEND_VERSION)) < 0 ||
+	    (r = git_repository_odb(&v->target, git)) < 0) {
+		free(v);
+		return r;
+	}
+	v->parent.read = view_read;
+	v->parent.read_header = view_read_header;
+	v->parent.free = view_free;
+	*out = &v->parent;
+	return 0;
+}
+
+/*
+ * In front of the mempack: notes the id of every object written, then
+ * passes the write on to it (the mempack cannot list what it holds).
+ */
+struct recorder {
+	git_odb_backend parent;
+	gt_bulk *bulk;
+};
+
+static int recorder_write(git_odb_backend *be, const git_oid *oid, const void *data,
+			  size_t len, git_object_t type)
+{
+	gt_bulk *b = ((struct recorder *)be)->bulk;
+	(void)data, (void)len, (void)type;
+	if (b->nwritten == b->written_alloc) {
+		b->written_alloc = b->written_alloc ? b->written_alloc * 2 : 256;
+		b->written = gt_xrealloc(b->written, b->written_alloc * sizeof(*b->written));
+	}
+	b->written[b->nwritten++] = *oid;
+	return GIT_PASSTHROUGH;
+}
+
+static void recorder_free(git_odb_backend *be)
+{
+	free(be);
+}
+
+static int recorder_new(git_odb_backend **out, gt_bulk *b)
+{
+	struct recorder *rec = gt_xcalloc(1, sizeof(*rec));
+	int r;
+	if ((r = git_odb_init_backend(&rec->parent, GIT_ODB_BACKEND_VERSION)) < 0) {
+		free(rec);
+		return r;
+	}
+	rec->bulk = b;
+	rec->parent.write = recorder_write;
+	rec->parent.free = recorder_free;
+	*out = &rec->parent;
+	return 0;
+}
+
+int gt_bulk_open(gt_bulk *b, gt_repo *repo)
+{
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL, *view = NULL, *rec = NULL;
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	if ((r = gt_repo_open(&b->repo, git_repository_path(gt_repo_git(repo)))) < 0)
+		return r;
+	if ((r = git_odb_new(&odb)) < 0 || (r = git_mempack_new(&mp)) < 0 ||
+	    (r = git_odb_add_backend(odb, mp, 2)) < 0)
+		goto out;
+	b->mempack = mp;
+	mp = NULL; /* the odb's now */
+	if ((r = view_new(&view, gt_repo_git(repo))) < 0 ||
+	    (r = git_odb_add_backend(odb, view, 1)) < 0)
+		goto out;
+	view = NULL;
+	if ((r = recorder_new(&rec, b)) < 0 || (r = git_odb_add_backend(odb, rec, 3)) < 0)
+		goto out;
+	rec = NULL;
+	r = git_repository_set_odb(gt_repo_git(b->repo), odb);
+out:
+	if (rec)
+		rec->free(rec);
+	if (mp)
+		mp->free(mp);
+	if (view)
+		view->free(view);
+	git_odb_free(odb);
+	if (r < 0) {
+		r = gt_error_git(r, "cannot set up the in-memory object store");
+		gt_repo_free(b->repo);
+		memset(b, 0, sizeof(*b));
+	}
+	return r;
+}
+
+void gt_bulk_close(gt_bulk *b)
+{
+	gt_repo_free(b->repo); /* frees the odb and its mempack */
+	free(b->commits);
+	free(b->written);
+	memset(b, 0, sizeof(*b));
+}
+
+static int fsync_path(const char *path, int dir)
+{
+	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+	int r = 0;
+	if (fd < 0)
+		return gt_error_errno("cannot open %s", path);
+	if (fsync(fd) < 0 && !(dir && errno == EINVAL))
+		r = gt_error_errno("cannot sync %s", path);
+	close(fd);
+	return r;
+}
+
+void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit)
+{
+	if (b->nr == b->alloc) {
+		b->alloc = b->alloc ? b->alloc * 2 : 256;
+		b->commits = gt_xrealloc(b->commits, b->alloc * sizeof(*b->commits));
+	}
+	b->commits[b->nr++] = *commit;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* Append an object to a pack: its type and size, then its deflated data. */
+static int pack_object(git_buf *pack, git_object_t type, const void *data, size_t len)
+{
+	unsigned char head[16];
+	size_t n = 0, size = len;
+	head[n++] = (unsigned char)((unsigned)type << 4 | (size & 15) | (size > 15 ? 0x80 : 0));
+	for (size >>= 4; size; size >>= 7)
+		head[n++] = (unsigned char)((size & 0x7f) | (size > 0x7f ? 0x80 : 0));
+	uLongf room = compressBound((uLong)len);
+	if (git_buf_grow(pack, pack->size + n + room) < 0)
+		return -1;
+	memcpy(pack->ptr + pack->size, head, n);
+	/* speed over size: git gc repacks with deltas later */
+	if (compress2((Bytef *)pack->ptr + pack->size + n, &room, data, (uLong)len, Z_BEST_SPEED) != Z_OK)
+		return -1;
+	pack->size += n + room;
+	return 0;
+}
+
+/*
+ * Every object written since the last flush, whole (no deltas: a delta
+ * search costs more than a merge's few hundred small objects save; git
+ * push computes deltas against what the remote has anyway).
+ */
+static int pack_written(git_buf *pack, gt_bulk *b)
+{
+	unsigned char sum[20];
+	size_t n = 0;
+	int r = 0;
+
+	qsort(b->written, b->nwritten, sizeof(*b->written), cmp_oid);
+	for (size_t i = 0; i < b->nwritten; i++)
+		if (!i || !git_oid_equal(&b->written[i - 1], &b->written[i]))
+			b->written[n++] = b->written[i];
+	b->nwritten = n;
+	if (git_buf_grow(pack, 12) < 0)
+		return gt_error_set(GT_ERROR, "out of memory");
+	memcpy(pack->ptr, "PACK\0\0\0\2", 8);
+	for (int i = 0; i < 4; i++)
+		pack->ptr[8 + i] = (char)(n >> (24 - 8 * i));
+	pack->size = 12;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		void *data = NULL;
+		size_t len;
+		git_object_t type;
+		if ((r = b->mempack->read(&data, &len, &type, b->mempack, &b->written[i])) < 0)
+			return gt_error_git(r, "cannot read %s back", git_oid_tostr_s(&b->written[i]));
+		if (pack_object(pack, type, data, len) < 0)
+			r = gt_error_set(GT_ERROR, "cannot compress %s", git_oid_tostr_s(&b->written[i]));
+		git_odb_backend_data_free(b->mempack, data);
+	}
+	if (r == 0 && (mbedtls_sha1_ret((const unsigned char *)pack->ptr, pack->size, sum) != 0 ||
+		       git_buf_grow(pack, pack->size + 20) < 0))
+		r = gt_error_set(GT_ERROR, "cannot finish the pack");
+	if (r == 0) {
+		memcpy(pack->ptr + pack->size, sum, 20);
+		pack->size += 20;
+	}
+	return r;
+}
+
+/* The pack of what to flush into *pack; one of no objects when nothing was written. */
+static int build_pack(git_buf *pack, gt_bulk *b)
+{
+	git_packbuilder *pb = NULL;
+	int r;
+
+	if (!b->nr)
+		return pack_written(pack, b);
+	if ((r = git_packbuilder_new(&pb, gt_repo_git(b->repo))) < 0)
+		return gt_error_git(r, "cannot start a pack");
+	git_packbuilder_set_threads(pb, 0); /* one per core: delta search dominates */
+	for (size_t i = 0; i < b->nr; i++)
+		if ((r = git_packbuilder_insert_commit(pb, &b->commits[i])) < 0) {
+			r = gt_error_git(r, "cannot add %s to the pack",
+					 git_oid_tostr_s(&b->commits[i]));
+			goto out;
+		}
+	if ((r = git_packbuilder_write_buf(pack, pb)) < 0)
+		r = gt_error_git(r, "cannot build the pack");
+out:
+	git_packbuilder_free(pb);
+	return r;
+}
+
+/* A pack's object count, from its header ("PACK", version, count). */
+static unsigned pack_objects(const git_buf *pack)
+{
+	const unsigned char *p = (const unsigned char *)pack->ptr;
+	if (pack->size < 12)
+		return 0;
+	return (unsigned)p[8] << 24 | (unsigned)p[9] << 16 | (unsigned)p[10] << 8 | p[11];
+}
+
+/*
+ * The pack is built in memory and handed to the indexer in one piece:
+ * fed object by object (git_packbuilder_write), libgit2 1.5's indexer
+ * maps and unmaps the pack file for every object, which costs more
+ * than everything else together.
+ */
+int gt_bulk_flush(gt_bulk *b, gt_repo *main)
+{
+	git_indexer *idx = NULL;
+	git_indexer_progress stats;
+	git_buf dir = GIT_BUF_INIT, pack = GIT_BUF_INIT;
+	gt_strbuf path = GT_STRBUF_INIT;
+	size_t dirlen;
+	int r = 0;
+
+	if (!b->nr && !b->nwritten)
+		goto reset; /* nothing written */
+	if ((r = build_pack(&pack, b)) < 0 || !pack_objects(&pack))
+		goto reset;
+	if ((r = git_repository_item_path(&dir, gt_repo_git(main), GIT_REPOSITORY_ITEM_OBJECTS)) < 0) {
+		r = gt_error_git(r, "cannot find the object directory");
+		goto out;
+	}
+	gt_strbuf_addf(&path, "%s%spack", dir.ptr,
+		       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
+	dirlen = path.len;
+	mkdir(path.buf, 0777);
+	if ((r = git_indexer_new(&idx, path.buf, 0, NULL, NULL)) < 0 ||
+	    (r = git_indexer_append(idx, pack.ptr, pack.size, &stats)) < 0 ||
+	    (r = git_indexer_commit(idx, &stats)) < 0) {
+		r = gt_error_git(r, "cannot write the pack to %s", path.buf);
+		goto out;
+	}
+	/* the refs will point into this pack: make it durable first */
+	gt_strbuf_addf(&path, "/pack-%s.pack", git_indexer_name(idx));
+	if ((r = fsync_path(path.buf, 0)) < 0)
+		goto out;
+	gt_strbuf_setlen(&path, path.len - 5);
+	gt_strbuf_adds(&path, ".idx");
+	if ((r = fsync_path(path.buf, 0)) < 0)
+		goto out;
+	gt_strbuf_setlen(&path, dirlen);
+	if ((r = fsync_path(path.buf, 1)) < 0)
+		goto out;
+reset:
+	if (r == 0 && (r = git_mempack_reset(b->mempack)) < 0)
+		r = gt_error_git(r, "cannot reset the in-memory object store");
+	if (r == 0)
+		b->nr = b->nwritten = 0;
+out:
+	git_indexer_free(idx);
+	git_buf_dispose(&pack);
+	git_buf_dispose(&dir);
+	gt_strbuf_release(&path);
+	return r;
+}
+
+/*
+ * Flush, and start afresh: a new handle also drops libgit2's cache of
+ * the trees and commits just written.
+ */
+int gt_bulk_cycle(gt_bulk *b, gt_repo *repo)
+{
+	int r = gt_bulk_flush(b, repo);
+	gt_bulk_close(b);
+	if (r == 0)
+		r = gt_bulk_open(b, repo);
+	return r;
+}
+

@@ -1,0 +1,51 @@
+#ifndef GT_BULK_H
+#define GT_BULK_H
+
+#include <git2.h>
+#include <stddef.h>
+#include "repo.h"
+
+/*
+ * Many new objects written as one pack instead of one loose file each
+ * (import writes five objects a bead; a merge writes the ledger's
+ * changed shards and any merge commits). Loose files cost a create, a
+ * link and an unlink each here, and every later reader (git push's
+ * pack-objects reads each object it sends three times) opens them
+ * again; a pack is three files and is read through one mapping.
+ *
+ * gt_bulk_open makes a second handle of the repository (b->repo) whose
+ * object writes go to memory; reads fall through to the repository.
+ * Refs read and written through it are the repository's. Nothing
+ * written through it exists on disk until gt_bulk_flush, which must
+ * come before any ref points at those objects.
+ */
+typedef struct gt_bulk {
+	gt_repo *repo;            /* the handle: use it for every object */
+	git_odb_backend *mempack; /* owned by the handle's odb */
+	git_oid *commits;         /* added since the last flush */
+	size_t nr, alloc;
+	git_oid *written;         /* every object written since the last flush */
+	size_t nwritten, written_alloc;
+} gt_bulk;
+
+int gt_bulk_open(gt_bulk *b, gt_repo *repo);
+void gt_bulk_close(gt_bulk *b);
+
+/*
+ * Name a commit whose tree the next flush packs (import: so the pack
+ * builder sees paths and pairs like objects for deltas).
+ */
+void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit);
+
+/*
+ * Write, as one pack with its index in main's object directory, synced
+ * to disk: the commits added and their trees when any were added,
+ * otherwise every object written through the handle since the last
+ * flush. Then memory is emptied. Nothing written: nothing to do.
+ */
+int gt_bulk_flush(gt_bulk *b, gt_repo *main);
+
+/* Flush, then start afresh (which also drops libgit2's object cache). */
+int gt_bulk_cycle(gt_bulk *b, gt_repo *main);
+
+#endif
