@@ -76,83 +76,203 @@ char *gt_ledger_path(const char *refname)
 /* --- reading ------------------------------------------------------------ */
 
 struct read_ctx {
-	gt_ledger_map *out;
-	const char *what;
-	int error;
+	gt_repo *repo;
+	gt_ledger_map *out_a, *out_b;
+	unsigned flags;
+	const char *what;   /* b's id, for messages */
+	gt_strbuf path;     /* the tree path so far: "" or "<xx>/<dirs>/" */
 };
 
-static int read_entry(const char *root, const git_tree_entry *e, void *payload)
+/*
+ * Whether the entry name under c->path of ledger b is a ledger entry:
+ * a gitlink below a shard, the shard the one its name hashes to, the
+ * name a carried ref (the ref's name goes to ref).
+ */
+static int check_entry(struct read_ctx *c, const git_tree_entry *e, gt_strbuf *ref)
 {
-	struct read_ctx *c = payload;
-	gt_strbuf ref = GT_STRBUF_INIT;
 	const char *name = git_tree_entry_name(e);
-	int bad = 0;
-
-	if (!*root && git_tree_entry_type(e) != GIT_OBJECT_TREE)
-		bad = 1; /* the top level holds only shards */
-	else if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		return 0; /* descend */
-	else if (git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT)
-		bad = 1;
-	if (!bad) {
-		/* root is "<xx>/<dirs>/": the ref is refs/gastown/<dirs>/<name> */
-		const char *slash = strchr(root, '/');
-		gt_strbuf_adds(&ref, GT_REF_ROOT);
-		gt_strbuf_adds(&ref, slash + 1);
-		gt_strbuf_adds(&ref, name);
-		char *path = gt_ledger_path(ref.buf);
-		if (!gt_ledger_carries(ref.buf) || strncmp(path, root, 2) ||
-		    git_reference_is_valid_name(ref.buf) != 1)
-			bad = 1;
+	const char *slash = strchr(c->path.buf, '/');
+	int ok = slash && git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT;
+	if (ok) {
+		char *path = gt_ledger_path(ref->buf);
+		ok = gt_ledger_carries(ref->buf) && !strncmp(path, c->path.buf, 2) &&
+		     slash - c->path.buf == 2 && git_reference_is_valid_name(ref->buf) == 1;
 		free(path);
 	}
-	if (bad) {
-		c->error = gt_error_set(GT_ECORRUPT, "%s: '%s%s' is not a ledger entry",
-					c->what, root, name);
-		gt_strbuf_release(&ref);
-		return -1;
-	}
-	gt_ledger_map_add(c->out, ref.buf, git_tree_entry_id(e));
-	gt_strbuf_release(&ref);
+	if (!ok)
+		return gt_error_set(GT_ECORRUPT, "%s: '%s%s' is not a ledger entry", c->what,
+				    c->path.buf, name);
 	return 0;
 }
 
-int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
+/* The ref an entry under c->path names: refs/gastown/<dirs>/<name>. */
+static void entry_ref(gt_strbuf *ref, const struct read_ctx *c, const git_tree_entry *e)
 {
-	git_repository *git = gt_repo_git(repo);
+	const char *slash = strchr(c->path.buf, '/');
+	gt_strbuf_reset(ref);
+	gt_strbuf_adds(ref, GT_REF_ROOT);
+	if (slash)
+		gt_strbuf_adds(ref, slash + 1);
+	gt_strbuf_adds(ref, git_tree_entry_name(e));
+}
+
+/*
+ * Git's order of tree entries: by name, a tree's name compared as if
+ * it ended in '/'. Two entries of one name, one a tree and one not,
+ * are different entries.
+ */
+static int cmp_tree_entries(const git_tree_entry *x, const git_tree_entry *y)
+{
+	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
+	size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+	int c = memcmp(a, b, n);
+	if (c)
+		return c;
+	unsigned char ca = la > n ? (unsigned char)a[n] :
+			   git_tree_entry_type(x) == GIT_OBJECT_TREE ? '/' : 0;
+	unsigned char cb = lb > n ? (unsigned char)b[n] :
+			   git_tree_entry_type(y) == GIT_OBJECT_TREE ? '/' : 0;
+	return ca - cb;
+}
+
+static int diff_trees(struct read_ctx *c, const git_tree *a, const git_tree *b);
+
+/* Descend into the subtree entries x (of a) and y (of b), either NULL. */
+static int diff_subtrees(struct read_ctx *c, const git_tree_entry *x, const git_tree_entry *y)
+{
+	git_repository *git = gt_repo_git(c->repo);
+	git_tree *ta = NULL, *tb = NULL;
+	size_t len = c->path.len;
+	int r = 0;
+
+	if (x && git_tree_lookup(&ta, git, git_tree_entry_id(x)) < 0)
+		r = gt_error_set(GT_ECORRUPT, "ledger tree %s%s is missing", c->path.buf,
+				 git_tree_entry_name(x));
+	else if (y && git_tree_lookup(&tb, git, git_tree_entry_id(y)) < 0)
+		r = gt_error_set(GT_ECORRUPT, "%s: tree %s%s is missing", c->what, c->path.buf,
+				 git_tree_entry_name(y));
+	/* ref names are short: a deep tree is not a ledger's */
+	if (r == 0 && c->path.len > 1024)
+		r = gt_error_set(GT_ECORRUPT, "%s: a tree in shard %.2s is too deep for a ledger",
+				 c->what, c->path.buf);
+	if (r == 0) {
+		gt_strbuf_adds(&c->path, git_tree_entry_name(x ? x : y));
+		gt_strbuf_addch(&c->path, '/');
+		r = diff_trees(c, ta, tb);
+		gt_strbuf_setlen(&c->path, len);
+	}
+	git_tree_free(ta);
+	git_tree_free(tb);
+	return r;
+}
+
+/* One side's entry e of a ref (b: the side that is checked). */
+static int add_side(struct read_ctx *c, const git_tree_entry *e, int is_b, gt_strbuf *ref)
+{
+	int r;
+	if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return is_b ? diff_subtrees(c, NULL, e) : diff_subtrees(c, e, NULL);
+	if (!*c->path.buf && is_b)
+		return gt_error_set(GT_ECORRUPT, "%s: '%s' is not a ledger entry", c->what,
+				    git_tree_entry_name(e)); /* the top level holds only shards */
+	entry_ref(ref, c, e);
+	if (is_b && (c->flags & GT_LEDGER_CHECK) && (r = check_entry(c, e, ref)) < 0)
+		return r;
+	gt_ledger_map_add(is_b ? c->out_b : c->out_a, ref->buf, git_tree_entry_id(e));
+	return 0;
+}
+
+/*
+ * Every entry that differs between trees a and b (either NULL: empty),
+ * one side's tip into out_a, the other's into out_b. Subtrees with one
+ * id are the same: not read.
+ */
+static int diff_trees(struct read_ctx *c, const git_tree *a, const git_tree *b)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	size_t i = 0, j = 0;
+	gt_strbuf ref = GT_STRBUF_INIT;
+	int r = 0;
+
+	while (r == 0 && (i < na || j < nb)) {
+		const git_tree_entry *x = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *y = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int cmp = !x ? 1 : !y ? -1 : cmp_tree_entries(x, y);
+		if (cmp < 0) {
+			r = add_side(c, x, 0, &ref);
+			i++;
+		} else if (cmp > 0) {
+			r = add_side(c, y, 1, &ref);
+			j++;
+		} else {
+			i++, j++;
+			if (git_oid_equal(git_tree_entry_id(x), git_tree_entry_id(y)) &&
+			    git_tree_entry_filemode(x) == git_tree_entry_filemode(y))
+				continue;
+			if (git_tree_entry_type(x) == GIT_OBJECT_TREE &&
+			    git_tree_entry_type(y) == GIT_OBJECT_TREE)
+				r = diff_subtrees(c, x, y);
+			else if ((r = add_side(c, x, 0, &ref)) == 0)
+				r = add_side(c, y, 1, &ref);
+		}
+	}
+	gt_strbuf_release(&ref);
+	return r;
+}
+
+/* The tree of a ledger commit; GT_ECORRUPT when it is not a readable commit. */
+static int ledger_tree(git_tree **out, gt_repo *repo, const git_oid *commit)
+{
 	git_commit *c = NULL;
-	git_tree *tree = NULL;
-	char what[GIT_OID_HEXSZ + 1];
-	struct read_ctx ctx = { out, what, 0 };
-	size_t first = out->nr;
+	int r = 0;
+	*out = NULL;
+	if (git_commit_lookup(&c, gt_repo_git(repo), commit) < 0 || git_commit_tree(out, c) < 0)
+		r = gt_error_set(GT_ECORRUPT, "ledger %s is not a readable commit",
+				 git_oid_tostr_s(commit));
+	git_commit_free(c);
+	return r;
+}
+
+int gt_ledger_diff(gt_ledger_map *out_a, gt_ledger_map *out_b, gt_repo *repo,
+		   const git_oid *a, const git_oid *b, unsigned flags)
+{
+	git_tree *ta = NULL, *tb = NULL;
+	char what[GIT_OID_HEXSZ + 1] = "";
+	struct read_ctx c = { repo, out_a, out_b, flags, what, GT_STRBUF_INIT };
+	size_t first_b = out_b->nr;
+	gt_ledger_map none = GT_LEDGER_MAP_INIT;
 	int r;
 
-	git_oid_tostr(what, sizeof(what), commit);
-	if (git_commit_lookup(&c, git, commit) < 0 || git_commit_tree(&tree, c) < 0) {
-		r = gt_error_set(GT_ECORRUPT, "ledger %s is not a readable commit", what);
+	if (!out_a)
+		c.out_a = &none;
+	if (b)
+		git_oid_tostr(what, sizeof(what), b);
+	gt_strbuf_adds(&c.path, "");
+	if ((a && (r = ledger_tree(&ta, repo, a)) < 0) || (b && (r = ledger_tree(&tb, repo, b)) < 0))
 		goto out;
-	}
-	r = git_tree_walk(tree, GIT_TREEWALK_PRE, read_entry, &ctx);
-	if (ctx.error) {
-		r = ctx.error;
+	if ((r = diff_trees(&c, ta, tb)) < 0)
 		goto out;
-	}
-	if (r < 0) {
-		r = gt_error_git(r, "cannot read ledger %s", what);
-		goto out;
-	}
-	gt_ledger_map_sort(out);
-	for (size_t i = first + 1; i < out->nr; i++)
-		if (!strcmp(out->items[i - 1].refname, out->items[i].refname)) {
+	gt_ledger_map_sort(c.out_a);
+	gt_ledger_map_sort(c.out_b);
+	/* a shard holds each name once, and each name has one shard */
+	for (size_t i = first_b + 1; (flags & GT_LEDGER_CHECK) && i < out_b->nr; i++)
+		if (!strcmp(out_b->items[i - 1].refname, out_b->items[i].refname)) {
 			r = gt_error_set(GT_ECORRUPT, "ledger %s: %s appears twice", what,
-					 out->items[i].refname);
+					 out_b->items[i].refname);
 			goto out;
 		}
 	r = 0;
 out:
-	git_tree_free(tree);
-	git_commit_free(c);
+	gt_ledger_map_release(&none);
+	gt_strbuf_release(&c.path);
+	git_tree_free(ta);
+	git_tree_free(tb);
 	return r;
+}
+
+int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
+{
+	return gt_ledger_diff(NULL, out, repo, NULL, commit, GT_LEDGER_CHECK);
 }
 
 static int add_carried(const char *refname, const git_oid *tip, void *payload)
@@ -349,15 +469,14 @@ static int carry(git_oid **parents, size_t *np, git_repository *git)
 	return 0;
 }
 
-int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *state,
-		    const git_oid *base, const gt_ledger_map *base_map,
-		    const git_oid *parents, size_t np, const char *message)
+int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
+		    const git_oid *base, const git_oid *parents, size_t np, const char *message)
 {
 	git_repository *git = gt_repo_git(repo);
 	git_commit *base_commit = NULL;
 	git_tree *base_tree = NULL;
-	git_tree_update *updates = gt_xcalloc(state->nr + 1, sizeof(*updates));
-	git_oid *tips = gt_xcalloc(state->nr + 1, sizeof(*tips)), tree, *all = NULL;
+	git_tree_update *updates = gt_xcalloc(changes->nr + 1, sizeof(*updates));
+	git_oid *tips = gt_xcalloc(changes->nr + 1, sizeof(*tips)), tree, *all = NULL;
 	size_t nu = 0, nt = 0, nall;
 	int r;
 
@@ -367,11 +486,8 @@ int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *state,
 				 git_oid_tostr_s(base));
 		goto out;
 	}
-	for (size_t i = 0; i < state->nr; i++) {
-		const gt_ledger_entry *e = &state->items[i];
-		const gt_ledger_entry *old = base_map ? gt_ledger_map_find(base_map, e->refname) : NULL;
-		if (old && git_oid_equal(&old->tip, &e->tip))
-			continue;
+	for (size_t i = 0; i < changes->nr; i++) {
+		const gt_ledger_entry *e = &changes->items[i];
 		updates[nu].action = GIT_TREE_UPDATE_UPSERT;
 		updates[nu].id = e->tip;
 		updates[nu].filemode = GIT_FILEMODE_COMMIT;

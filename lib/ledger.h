@@ -76,6 +76,24 @@ char *gt_ledger_path(const char *refname);
  */
 int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit);
 
+/* gt_ledger_diff: check every entry read from b (it came from elsewhere) */
+#define GT_LEDGER_CHECK 1
+
+/*
+ * The entries in which ledger commit b differs from ledger commit a (a
+ * NULL: every entry of b; b NULL: every entry of a): for each ref whose
+ * tip differs, or that one side lacks, out_a gets a's entry (when a has
+ * one; out_a may be NULL) and out_b b's (when b has one); both sorted.
+ * Shards and subtrees with one id on both sides are not read, so the
+ * cost is what differs, not the size of the ledgers. With
+ * GT_LEDGER_CHECK, the entries read from b are checked as by
+ * gt_ledger_read (GT_ECORRUPT); entries of a are trusted: a must be a
+ * ledger this repository wrote or checked before, and so must every
+ * subtree b shares with it.
+ */
+int gt_ledger_diff(gt_ledger_map *out_a, gt_ledger_map *out_b, gt_repo *repo,
+		   const git_oid *a, const git_oid *b, unsigned flags);
+
 /*
  * The current local state, sorted: the ref of every entity of a known
  * type, and refs/gastown/config. (Refs of types this version does not
@@ -96,15 +114,14 @@ int gt_ledger_local(gt_ledger_map *out, gt_repo *repo);
 int gt_ledger_descends(gt_repo *repo, const git_oid *descendant, const git_oid *ancestor);
 
 /*
- * Write a ledger commit for state (sorted), building its tree from the
- * tree of base (NULL: from nothing) by changing only what differs from
- * base_map (the entries of base; NULL when base is NULL). parents[0..np)
- * come first (the previous ledger, a merged remote ledger), then every
- * tip of state that base_map lacks or has at another commit. message is
- * the commit message. *out receives the commit.
+ * Write a ledger commit whose tree is the tree of base (NULL: an empty
+ * one) with the entries of changes (sorted: refs whose tip base lacks
+ * or has at another commit) set, so that only the shards they fall in
+ * are written. parents[0..np) come first (the previous ledger, a merged
+ * remote one), then every tip of changes. message is the commit
+ * message. *out receives the commit.
  */
-int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *state,
-		    const git_oid *base, const gt_ledger_map *base_map,
-		    const git_oid *parents, size_t np, const char *message);
+int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
+		    const git_oid *base, const git_oid *parents, size_t np, const char *message);
 
 #endif

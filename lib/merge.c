@@ -1,5 +1,6 @@
 #include "merge.h"
 #include "bead.h"
+#include "bulk.h"
 #include "entity.h"
 #include "error.h"
 #include "index.h"
@@ -38,8 +39,20 @@ struct rename {
 };
 
 struct merge_ctx {
-	gt_repo *repo;
+	gt_repo *repo;         /* the bulk handle: new objects go to memory */
+	gt_repo *main;
+	gt_bulk bulk;
 	gt_ledger_map local;   /* the local refs before the merge */
+	/*
+	 * The local ledger (prev) in full, and the entries in which the
+	 * remote ledger differs from it, each side's (read by tree diff:
+	 * what changed, not what exists). An entry in neither diff is the
+	 * same in both ledgers.
+	 */
+	const git_oid *remote;
+	git_oid prev;
+	int have_prev;
+	gt_ledger_map prev_map, diff_prev, diff_remote;
 	struct plan plan;      /* the moves, in the order they were decided */
 	struct rename *renames;
 	size_t nrenames;
@@ -482,160 +495,219 @@ static int apply_plan(struct merge_ctx *m)
 	return r;
 }
 
-/* The state after the plan: the local refs with the planned moves. */
-static void planned_state(gt_ledger_map *out, struct merge_ctx *m)
+/* The remote ledger's tip of refname (NULL: it has none). */
+static const git_oid *remote_tip(struct merge_ctx *m, const char *refname)
 {
-	for (size_t i = 0; i < m->local.nr; i++)
-		gt_ledger_map_add(out, m->local.items[i].refname,
-				  planned_tip(m, m->local.items[i].refname));
-	for (size_t i = 0; i < m->plan.nr; i++)
-		if (!gt_ledger_map_find(&m->local, m->plan.items[i].refname))
-			gt_ledger_map_add(out, m->plan.items[i].refname, &m->plan.items[i].new_id);
-	gt_ledger_map_sort(out);
+	const gt_ledger_entry *e;
+	if (!m->remote)
+		return NULL;
+	if ((e = gt_ledger_map_find(&m->diff_remote, refname)))
+		return &e->tip;
+	if (gt_ledger_map_find(&m->diff_prev, refname))
+		return NULL; /* ours has it, the remote's does not */
+	e = gt_ledger_map_find(&m->prev_map, refname);
+	return e ? &e->tip : NULL;
 }
 
-static int same_map(const gt_ledger_map *a, const gt_ledger_map *b)
+static const git_oid *prev_tip(struct merge_ctx *m, const char *refname)
 {
-	if (a->nr != b->nr)
-		return 0;
-	for (size_t i = 0; i < a->nr; i++)
-		if (strcmp(a->items[i].refname, b->items[i].refname) ||
-		    !git_oid_equal(&a->items[i].tip, &b->items[i].tip))
-			return 0;
-	return 1;
+	const gt_ledger_entry *e = gt_ledger_map_find(&m->prev_map, refname);
+	return e ? &e->tip : NULL;
+}
+
+static int same_tip(const git_oid *a, const git_oid *b)
+{
+	return a && b ? git_oid_equal(a, b) : a == b;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /*
- * Entries a ledger has that the state lacks (a ref deleted here) are
- * kept: nothing published is ever dropped.
+ * The refs that may need merging or publishing, sorted, each once: those
+ * whose local tip differs from the local ledger's (ours moved: local
+ * work), those whose entry differs between the two ledgers (theirs
+ * moved), and (with_plan) the refs the merge moves. Every other ref has
+ * one tip here, in our ledger and in theirs.
  */
-static void keep_published(gt_ledger_map *state, const gt_ledger_map *published)
+static void candidates(gt_strlist *out, struct merge_ctx *m, int with_plan)
 {
-	size_t n = state->nr;
-	for (size_t i = 0; i < published->nr; i++) {
-		const gt_ledger_entry *e = &published->items[i];
-		int found = 0;
-		for (size_t lo = 0, hi = n; lo < hi && !found;) {
-			size_t mid = (lo + hi) / 2;
-			int c = strcmp(state->items[mid].refname, e->refname);
-			if (!c)
-				found = 1;
-			else if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (!found)
-			gt_ledger_map_add(state, e->refname, &e->tip);
+	const gt_ledger_map *l = &m->local, *p = &m->prev_map;
+	size_t i = 0, j = 0, n = 0;
+	const char **names = gt_xcalloc(l->nr + p->nr + m->diff_prev.nr + m->diff_remote.nr +
+					(with_plan ? m->plan.nr : 0) + 1, sizeof(*names));
+	while (i < l->nr || j < p->nr) {
+		int c = i == l->nr ? 1 : j == p->nr ? -1 :
+			strcmp(l->items[i].refname, p->items[j].refname);
+		if (c < 0)
+			names[n++] = l->items[i++].refname;
+		else if (c > 0)
+			names[n++] = p->items[j++].refname;
+		else if (!git_oid_equal(&l->items[i++].tip, &p->items[j++].tip))
+			names[n++] = l->items[i - 1].refname;
 	}
-	gt_ledger_map_sort(state);
+	for (i = 0; i < m->diff_prev.nr; i++)
+		names[n++] = m->diff_prev.items[i].refname;
+	for (i = 0; i < m->diff_remote.nr; i++)
+		names[n++] = m->diff_remote.items[i].refname;
+	for (i = 0; with_plan && i < m->plan.nr; i++)
+		names[n++] = m->plan.items[i].refname;
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (i = 0; i < n; i++)
+		if (!i || strcmp(names[i - 1], names[i]))
+			gt_strlist_push(out, names[i]);
+	free(names);
 }
 
-static int update_ledger_ref(struct merge_ctx *m, const git_oid *remote,
-			     const gt_ledger_map *remote_map)
+/* The number of entries of the remote ledger (or of ours, without one). */
+static size_t base_count(struct merge_ctx *m)
 {
-	git_repository *git = gt_repo_git(m->repo);
-	gt_ledger_map state = GT_LEDGER_MAP_INIT, prev_map = GT_LEDGER_MAP_INIT;
-	git_oid prev, next, parents[2];
-	size_t np = 0;
-	int have_prev, r;
+	size_t n = m->prev_map.nr;
+	if (!m->remote)
+		return n;
+	for (size_t i = 0; i < m->diff_remote.nr; i++)
+		n += !gt_ledger_map_find(&m->diff_prev, m->diff_remote.items[i].refname);
+	for (size_t i = 0; i < m->diff_prev.nr; i++)
+		n -= !gt_ledger_map_find(&m->diff_remote, m->diff_prev.items[i].refname);
+	return n;
+}
 
-	r = gt_refs_read(&prev, git, GT_LEDGER_REF);
-	if (r < 0 && r != GT_ENOTFOUND)
-		return r;
-	have_prev = r == 0;
+static int update_ledger_ref(struct merge_ctx *m)
+{
+	const git_oid *remote = m->remote, *prev = m->have_prev ? &m->prev : NULL;
+	gt_ledger_map vs_remote = GT_LEDGER_MAP_INIT, vs_prev = GT_LEDGER_MAP_INIT;
+	gt_strlist keys = GT_STRLIST_INIT;
+	git_oid next, parents[2];
+	size_t np = 0, added = 0;
+	int r;
+
 	/* how the two ledgers are related, each asked once */
-	int same = have_prev && remote && git_oid_equal(&prev, remote);
-	int remote_ahead = have_prev && remote && !same && gt_ledger_descends(m->repo, remote, &prev);
-	int prev_ahead = have_prev && remote && !same && !remote_ahead &&
-			 gt_ledger_descends(m->repo, &prev, remote);
+	int same = prev && remote && git_oid_equal(prev, remote);
+	int remote_ahead = prev && remote && !same && gt_ledger_descends(m->repo, remote, prev);
+	int prev_ahead = prev && remote && !same && !remote_ahead &&
+			 gt_ledger_descends(m->repo, prev, remote);
 	/*
-	 * A remote ledger that descends from ours holds every entry of ours
-	 * (a ledger never drops one): ours need not be read (the common case,
-	 * and 20-30 ms at 10k beads).
+	 * The state to publish: each ref's planned local tip, else our
+	 * ledger's, else theirs (nothing published is ever dropped). It
+	 * differs from either ledger only in the candidates.
 	 */
-	int need_prev = have_prev && !remote_ahead;
-	if (need_prev && (r = gt_ledger_read(&prev_map, m->repo, &prev)) < 0)
-		goto out;
-	planned_state(&state, m);
-	if (need_prev)
-		keep_published(&state, &prev_map);
-	if (remote)
-		keep_published(&state, remote_map);
-	if (remote && same_map(&state, remote_map) && (!have_prev || same || remote_ahead)) {
+	candidates(&keys, m, 1);
+	for (size_t i = 0; i < keys.nr; i++) {
+		const char *k = keys.items[i];
+		const git_oid *ours = planned_tip(m, k), *theirs = remote_tip(m, k);
+		const git_oid *published = prev_tip(m, k);
+		const git_oid *state = ours ? ours : published ? published : theirs;
+		if (!state)
+			continue;
+		if (!same_tip(state, theirs)) {
+			gt_ledger_map_add(&vs_remote, k, state);
+			added += !theirs;
+		}
+		if (!same_tip(state, published))
+			gt_ledger_map_add(&vs_prev, k, state);
+	}
+	if (remote && !vs_remote.nr && (!prev || same || remote_ahead)) {
 		next = *remote; /* exactly the remote's: fast-forward */
-	} else if (need_prev && same_map(&state, &prev_map) && (!remote || same || prev_ahead)) {
+	} else if (prev && !vs_prev.nr && (!remote || same || prev_ahead)) {
 		r = 0; /* nothing new to publish */
 		goto out;
 	} else {
-		/* (with no remote, need_prev == have_prev) */
-		const gt_ledger_map *base_map = remote ? remote_map : have_prev ? &prev_map : NULL;
-		const git_oid *base = remote ? remote : have_prev ? &prev : NULL;
 		gt_strbuf msg = GT_STRBUF_INIT;
-		if (have_prev)
-			parents[np++] = prev;
+		const gt_ledger_map *changes = remote ? &vs_remote : &vs_prev;
+		if (!remote) {
+			added = 0;
+			for (size_t i = 0; i < vs_prev.nr; i++)
+				added += !prev_tip(m, vs_prev.items[i].refname);
+		}
+		if (prev)
+			parents[np++] = *prev;
 		if (remote && !same && !prev_ahead)
 			parents[np++] = *remote;
-		gt_strbuf_addf(&msg, "ledger: %zu refs\n", state.nr);
-		r = gt_ledger_write(&next, m->repo, &state, base, base_map, parents, np, msg.buf);
+		gt_strbuf_addf(&msg, "ledger: %zu refs\n", base_count(m) + added);
+		r = gt_ledger_write(&next, m->repo, changes, remote ? remote : prev, parents, np,
+				    msg.buf);
 		gt_strbuf_release(&msg);
-		if (r < 0)
+		/* the ledger's new shards, as one pack, before the ref points at them */
+		if (r < 0 || (r = gt_bulk_flush(&m->bulk, m->main)) < 0)
 			goto out;
 	}
 	gt_ref_update u = { GT_LEDGER_REF, { { 0 } }, next };
-	if (have_prev)
-		u.old = prev;
-	if (!have_prev || !git_oid_equal(&prev, &next)) {
+	if (prev)
+		u.old = *prev;
+	if (!prev || !git_oid_equal(prev, &next)) {
 		if ((r = gt_refs_update(m->repo, &u, 1)) < 0)
 			goto out;
 		m->stats.ledger_changed = 1;
 	}
 	r = 0;
 out:
-	gt_ledger_map_release(&state);
-	gt_ledger_map_release(&prev_map);
+	gt_strlist_clear(&keys);
+	gt_ledger_map_release(&vs_remote);
+	gt_ledger_map_release(&vs_prev);
 	return r;
 }
 
-static int merge_attempt(struct merge_ctx *m, const git_oid *remote,
-			 const gt_ledger_map *remote_map)
+/* Read the two ledgers: ours in full, theirs where it differs from ours. */
+static int read_ledgers(struct merge_ctx *m)
 {
-	int r;
-	if ((r = gt_ledger_local(&m->local, m->repo)) < 0)
+	int r = gt_refs_read(&m->prev, gt_repo_git(m->repo), GT_LEDGER_REF);
+	if (r < 0 && r != GT_ENOTFOUND)
 		return r;
-	for (size_t i = 0; remote && i < remote_map->nr; i++) {
-		const gt_ledger_entry *e = &remote_map->items[i];
-		if ((r = merge_one(m, e->refname, &e->tip, 0)) < 0)
-			return r;
+	m->have_prev = r == 0;
+	if (m->have_prev && (r = gt_ledger_diff(NULL, &m->prev_map, m->repo, NULL, &m->prev, 0)) < 0)
+		return r;
+	if (!m->remote || (m->have_prev && git_oid_equal(&m->prev, m->remote)))
+		return 0;
+	r = gt_ledger_diff(&m->diff_prev, &m->diff_remote, m->repo,
+			   m->have_prev ? &m->prev : NULL, m->remote, GT_LEDGER_CHECK);
+	/* a damaged ledger from elsewhere is bad input, not local damage */
+	return r == GT_ECORRUPT ? GT_EINVALID : r;
+}
+
+static int merge_attempt(struct merge_ctx *m)
+{
+	gt_strlist keys = GT_STRLIST_INIT;
+	int r;
+	if ((r = gt_ledger_local(&m->local, m->repo)) < 0 || (r = read_ledgers(m)) < 0)
+		return r;
+	candidates(&keys, m, 0);
+	for (size_t i = 0; i < keys.nr; i++) {
+		const git_oid *theirs = remote_tip(m, keys.items[i]);
+		if (theirs && (r = merge_one(m, keys.items[i], theirs, 0)) < 0)
+			break;
 		if (m->opts && m->opts->progress)
-			m->opts->progress(i + 1, remote_map->nr, m->opts->payload);
+			m->opts->progress(i + 1, keys.nr, m->opts->payload);
 	}
+	gt_strlist_clear(&keys);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < m->nrenames; i++)
 		if ((r = follow_rename(m, m->renames[i].old_id, m->renames[i].new_id,
 				       &m->renames[i].loser)) < 0)
 			return r;
-	if ((r = apply_plan(m)) < 0)
+	/* merge and rename commits, as one pack, before refs point at them */
+	if ((r = gt_bulk_flush(&m->bulk, m->main)) < 0 || (r = apply_plan(m)) < 0)
 		return r;
-	return update_ledger_ref(m, remote, remote_map);
+	return update_ledger_ref(m);
 }
 
 int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
 		    const gt_merge_opts *opts)
 {
-	gt_ledger_map remote_map = GT_LEDGER_MAP_INIT;
 	int r;
 
-	/* a damaged ledger from elsewhere is bad input, not local damage */
-	if (remote && (r = gt_ledger_read(&remote_map, repo, remote)) < 0) {
-		gt_ledger_map_release(&remote_map);
-		return r == GT_ECORRUPT ? GT_EINVALID : r;
-	}
 	for (unsigned attempt = 0;; attempt++) {
 		struct merge_ctx m;
 		memset(&m, 0, sizeof(m));
-		m.repo = repo;
+		m.main = repo;
 		m.opts = opts;
-		r = merge_attempt(&m, remote, &remote_map);
+		m.remote = remote;
+		if ((r = gt_bulk_open(&m.bulk, repo)) < 0)
+			break;
+		m.repo = m.bulk.repo;
+		r = merge_attempt(&m);
 		if (stats && r == 0)
 			*stats = m.stats;
 		for (size_t i = 0; r == 0 && opts && opts->report && i < m.events.nr; i++)
@@ -643,15 +715,18 @@ int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
 				     m.events.items[i].detail, opts->payload);
 		plan_release(&m.events);
 		gt_ledger_map_release(&m.local);
+		gt_ledger_map_release(&m.prev_map);
+		gt_ledger_map_release(&m.diff_prev);
+		gt_ledger_map_release(&m.diff_remote);
 		plan_release(&m.plan);
 		for (size_t i = 0; i < m.nrenames; i++) {
 			free(m.renames[i].old_id);
 			free(m.renames[i].new_id);
 		}
 		free(m.renames);
+		gt_bulk_close(&m.bulk);
 		if (r != GT_ECONFLICT || attempt >= 20)
 			break;
 	}
-	gt_ledger_map_release(&remote_map);
 	return r;
 }

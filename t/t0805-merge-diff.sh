@@ -1,0 +1,121 @@
+#!/bin/sh
+test_description='gt merge reads what differs between two ledgers: still exact, still checked'
+. ./test-lib.sh
+
+# ledger_entries <repo> <ledger>: "<tip> <ref>" of every entry, sorted
+ledger_entries() {
+	git -C "$1" ls-tree -r "$2" |
+		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\//, "", p); print $3, "refs/gastown/" p }' | sort -k2
+}
+# local_refs <repo>: the same lines for the refs a ledger carries
+local_refs() {
+	git -C "$1" for-each-ref --format='%(objectname) %(refname)' refs/gastown/ |
+		grep -v ' refs/gastown/ledger$' | sort -k2
+}
+# the ledger holds exactly the local refs, and its message counts them
+ledger_is_local() {
+	ledger_entries "$1" refs/gastown/ledger >entries &&
+	local_refs "$1" >refs && test_cmp refs entries &&
+	echo "ledger: $(wc -l <entries | tr -d " ") refs" >expect &&
+	git -C "$1" log -1 --format=%s refs/gastown/ledger >subject &&
+	test_cmp expect subject
+}
+tips() { git -C "$1" for-each-ref --format='%(objectname) %(refname)' refs/gastown/ refs/remotes/; }
+
+test_expect_success 'setup: 40 beads on a, published, merged into b' '
+	git init -q --bare hub.git &&
+	for c in a b; do
+		git init -q $c && git -C $c remote add origin ../hub.git &&
+		(cd $c && gt init -q --prefix bd) || return 1
+	done &&
+	(cd a && for i in $(seq 1 40); do gt create --id bd-$i "Bead $i" >/dev/null || return 1; done &&
+		gt sync -q) &&
+	(cd b && gt sync -q) &&
+	ledger_is_local a && ledger_is_local b
+'
+
+test_expect_success 'changes on both sides: each ledger is exactly its refs' '
+	(cd a && gt update bd-1 --title "One from a" && gt create --id bd-41 "New on a" &&
+		gt sync -q) >/dev/null &&
+	(cd b && gt update bd-2 --title "Two from b" && gt update bd-1 --add-label from-b &&
+		gt create --id bd-42 "New on b" && git fetch -q origin && gt merge -q) >/dev/null &&
+	ledger_is_local b &&
+	(cd b && gt show bd-1 --json) >one &&
+	test_grep "One from a" one && test_grep from-b one &&
+	(cd b && gt sync -q) && (cd a && gt sync -q) &&
+	ledger_is_local a && ledger_is_local b &&
+	test "$(git -C a rev-parse refs/gastown/ledger)" = "$(git -C b rev-parse refs/gastown/ledger)"
+'
+
+test_expect_success 'a ref deleted here stays published; one the remote moved comes back' '
+	(cd b && git update-ref -d refs/gastown/beads/bd-3 && git update-ref -d refs/gastown/beads/bd-4) &&
+	(cd a && gt update bd-4 --title "Four moved" >/dev/null && gt sync -q) &&
+	(cd b && git fetch -q origin && gt merge -q) &&
+	ledger_entries b refs/gastown/ledger >entries &&
+	test_grep " refs/gastown/beads/bd-3$" entries &&
+	(cd b && gt show bd-4 --json) >four && test_grep "Four moved" four &&
+	git -C b update-ref refs/gastown/beads/bd-3 $(grep " refs/gastown/beads/bd-3$" entries | cut -d" " -f1)
+'
+
+# damaged <how>: a ledger that descends from the hub's and differs from
+# it in one shard, damaged there as <how> says; its id on stdout
+damaged() {
+	ledger=$(git -C b rev-parse refs/remotes/origin/gastown/ledger) &&
+	shard=$(git -C b ls-tree $ledger | head -n 1 | cut -f2) &&
+	sub=$(git -C b rev-parse $ledger:$shard/beads) &&
+	tip=$(git -C b rev-parse refs/gastown/beads/bd-1) &&
+	blob=$(echo junk | git -C b hash-object -w --stdin) &&
+	case $1 in
+	wrong-shard)
+		# a name whose shard is another one
+		for n in $(seq 100 400); do
+			h=$(printf "beads/bd-x%s" $n | git hash-object --stdin | cut -c1-2)
+			test "$h" = "$shard" || break
+		done
+		extra=$(printf "160000 commit %s\tbd-x%s\n" $tip $n) ;;
+	blob) extra=$(printf "100644 blob %s\tbd-blob\n" $blob) ;;
+	deep)
+		t=$(printf "160000 commit %s\tbd-1\n" $tip | git -C b mktree)
+		for i in $(seq 1 120); do
+			t=$(printf "040000 tree %s\tdeeper-and-deeper-%s\n" $t $i | git -C b mktree) || return 1
+		done
+		extra=$(printf "040000 tree %s\tnest\n" $t) ;;
+	esac &&
+	newsub=$( (git -C b ls-tree $sub; echo "$extra") | git -C b mktree) &&
+	newshard=$(printf "040000 tree %s\tbeads\n" $newsub | git -C b mktree) &&
+	root=$(git -C b ls-tree $ledger | sed "s/[0-9a-f]\{40\}\t$shard\$/$newshard\t$shard/" |
+		git -C b mktree) &&
+	git -C b commit-tree -p $ledger -m "ledger: 42 refs" $root
+}
+
+for how in wrong-shard blob deep; do
+	test_expect_success "a remote ledger damaged in one shard ($how): refused, nothing moves" '
+		bad=$(damaged '$how') &&
+		git -C b update-ref refs/remotes/origin/gastown/ledger $bad &&
+		tips b >before &&
+		(cd b && test_expect_code 3 gt merge origin 2>err) &&
+		case '$how' in
+		deep) test_grep "a tree in shard .. is too deep for a ledger" b/err ;;
+		*) test_grep "is not a ledger entry" b/err ;;
+		esac &&
+		tips b >after && test_cmp before after &&
+		git -C b update-ref refs/remotes/origin/gastown/ledger \
+			$(git -C hub.git rev-parse refs/gastown/ledger)
+	'
+done
+
+test_expect_success 'the objects a merge writes go into one pack, not loose files' '
+	(cd a && gt update bd-5 --title "Five" && gt update bd-6 --title "Six" && gt sync -q) >/dev/null &&
+	(cd b && gt update bd-5 --add-label here >/dev/null && git fetch -q origin) &&
+	loose_before=$(git -C b count-objects | cut -d" " -f1) &&
+	packs_before=$(ls b/.git/objects/pack/*.pack | wc -l) &&
+	(cd b && gt merge -q) &&
+	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
+	test "$(ls b/.git/objects/pack/*.pack | wc -l)" -gt "$packs_before" &&
+	git -C b fsck --connectivity-only --no-progress 2>&1 | grep -v "^notice" >fsck-out;
+	test_must_be_empty fsck-out &&
+	(cd b && gt fsck) >gfsck 2>&1 && test_grep "^0 problems" gfsck &&
+	ledger_is_local b
+'
+
+test_done
