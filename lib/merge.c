@@ -649,18 +649,21 @@ out:
 	return r;
 }
 
-/* Read the two ledgers: ours in full, theirs where it differs from ours. */
+/*
+ * Read the two ledgers: ours in full, theirs where it differs from ours
+ * (through the main handle: the bulk one copies every object it reads).
+ */
 static int read_ledgers(struct merge_ctx *m)
 {
 	int r = gt_refs_read(&m->prev, gt_repo_git(m->repo), GT_LEDGER_REF);
 	if (r < 0 && r != GT_ENOTFOUND)
 		return r;
 	m->have_prev = r == 0;
-	if (m->have_prev && (r = gt_ledger_diff(NULL, &m->prev_map, m->repo, NULL, &m->prev, 0)) < 0)
+	if (m->have_prev && (r = gt_ledger_diff(NULL, &m->prev_map, m->main, NULL, &m->prev, 0)) < 0)
 		return r;
 	if (!m->remote || (m->have_prev && git_oid_equal(&m->prev, m->remote)))
 		return 0;
-	r = gt_ledger_diff(&m->diff_prev, &m->diff_remote, m->repo,
+	r = gt_ledger_diff(&m->diff_prev, &m->diff_remote, m->main,
 			   m->have_prev ? &m->prev : NULL, m->remote, GT_LEDGER_CHECK);
 	/* a damaged ledger from elsewhere is bad input, not local damage */
 	return r == GT_ECORRUPT ? GT_EINVALID : r;
