@@ -275,6 +275,45 @@ int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
 	return gt_ledger_diff(NULL, out, repo, NULL, commit, GT_LEDGER_CHECK);
 }
 
+int gt_ledger_lookup(git_oid *out, const git_tree *tree, const char *refname)
+{
+	char *path = gt_ledger_path(refname);
+	git_tree_entry *e = NULL;
+	int r = git_tree_entry_bypath(&e, tree, path);
+	free(path);
+	if (r == GIT_ENOTFOUND)
+		return 0;
+	if (r < 0)
+		return gt_error_git(r, "cannot read the ledger entry of %s", refname);
+	r = git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT;
+	if (r)
+		*out = *git_tree_entry_id(e);
+	git_tree_entry_free(e);
+	return r;
+}
+
+int gt_ledger_count(size_t *out, gt_repo *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	const char *msg, *p;
+	size_t n = 0;
+	int r = GT_ENOTFOUND;
+
+	if (git_commit_lookup(&c, gt_repo_git(repo), commit) < 0)
+		return GT_ENOTFOUND;
+	msg = git_commit_message(c);
+	if (msg && !strncmp(msg, "ledger: ", 8) && msg[8] >= '0' && msg[8] <= '9') {
+		for (p = msg + 8; *p >= '0' && *p <= '9' && n < ((size_t)-1) / 10 - 10; p++)
+			n = n * 10 + (size_t)(*p - '0');
+		if (!strcmp(p, " refs\n")) {
+			*out = n;
+			r = 0;
+		}
+	}
+	git_commit_free(c);
+	return r;
+}
+
 static int add_carried(const char *refname, const git_oid *tip, void *payload)
 {
 	if (gt_ledger_carries(refname))

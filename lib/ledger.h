@@ -95,6 +95,18 @@ int gt_ledger_diff(gt_ledger_map *out_a, gt_ledger_map *out_b, gt_repo *repo,
 		   const git_oid *a, const git_oid *b, unsigned flags);
 
 /*
+ * The tip the ledger tree gives refname: 1 (into *out), 0 when it has no
+ * entry for it, < 0 on a read error. One shard read, not the ledger.
+ */
+int gt_ledger_lookup(git_oid *out, const git_tree *tree, const char *refname);
+
+/*
+ * The number of entries of a ledger commit, as its message ("ledger: N
+ * refs") says; GT_ENOTFOUND when the message says none.
+ */
+int gt_ledger_count(size_t *out, gt_repo *repo, const git_oid *commit);
+
+/*
  * The current local state, sorted: the ref of every entity of a known
  * type, and refs/gastown/config. (Refs of types this version does not
  * know are carried from remotes, never published from here.)

@@ -10,11 +10,20 @@
 #include "registry.h"
 #include "strbuf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* From this many moved refs on, they are written as one packed-refs rewrite. */
 #define GT_MERGE_PACKED 256
+/*
+ * Above this many loose entity refs, a merge reads every ref and folds
+ * the loose ones into packed-refs (each merge leaves the refs it moves
+ * loose, and the quick path lists them all).
+ */
+#define GT_MERGE_LOOSE_MAX 1024
 
 /* One ref the merge moves, and why. */
 struct change {
@@ -38,21 +47,48 @@ struct rename {
 	git_oid loser;    /* its tip before the rename */
 };
 
+/* A ref's tip looked up once (present 0: the ref or entry is absent). */
+struct tip {
+	char *refname;
+	git_oid id;
+	int present;
+};
+
+/* Looked-up tips by refname (open addressing; entries never move). */
+struct tipmap {
+	struct tip **slots;
+	size_t nslots, nr;
+};
+
 struct merge_ctx {
 	gt_repo *repo;         /* the bulk handle: new objects go to memory */
 	gt_repo *main;
 	gt_bulk bulk;
-	gt_ledger_map local;   /* the local refs before the merge */
 	/*
-	 * The local ledger (prev) in full, and the entries in which the
-	 * remote ledger differs from it, each side's (read by tree diff:
-	 * what changed, not what exists). An entry in neither diff is the
-	 * same in both ledgers.
+	 * The local refs and the local ledger's (prev's) entries. Read in
+	 * full, unless the last merge left a record this one can trust
+	 * ("quick"): then every ref that is not a loose file still has the
+	 * tip prev gives it, so only the loose refs are listed and any other
+	 * ref or entry is looked up when needed.
+	 */
+	int quick;
+	gt_ledger_map local;   /* full: every local ref; quick: the loose ones */
+	gt_ledger_map prev_map; /* full: every entry of prev */
+	struct tipmap local_seen, prev_seen; /* quick: looked up so far */
+	git_tree *prev_tree;   /* quick */
+	size_t prev_count;     /* the number of entries of prev */
+	int fold_loose;        /* too many loose refs: pack them */
+	gt_ledger_map loose;   /* fold_loose: the loose refs */
+	int lookup_error;      /* a lookup that failed (quick) */
+	/*
+	 * The entries in which the remote ledger differs from prev, each
+	 * side's (read by tree diff: what changed, not what exists). An
+	 * entry in neither diff is the same in both ledgers.
 	 */
 	const git_oid *remote;
 	git_oid prev;
 	int have_prev;
-	gt_ledger_map prev_map, diff_prev, diff_remote;
+	gt_ledger_map diff_prev, diff_remote;
 	struct plan plan;      /* the moves, in the order they were decided */
 	struct rename *renames;
 	size_t nrenames;
@@ -127,21 +163,75 @@ static void plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static struct tip **tipmap_slot(struct tipmap *t, const char *refname)
+{
+	size_t mask = t->nslots - 1, h = hash_name(refname) & mask;
+	while (t->slots[h] && strcmp(t->slots[h]->refname, refname))
+		h = (h + 1) & mask;
+	return &t->slots[h];
+}
+
+static struct tip *tipmap_find(struct tipmap *t, const char *refname)
+{
+	return t->nslots ? *tipmap_slot(t, refname) : NULL;
+}
+
+static struct tip *tipmap_put(struct tipmap *t, const char *refname, const git_oid *id)
+{
+	if (2 * (t->nr + 1) > t->nslots) {
+		struct tipmap bigger = { NULL, t->nslots ? t->nslots * 2 : 64, t->nr };
+		bigger.slots = gt_xcalloc(bigger.nslots, sizeof(*bigger.slots));
+		for (size_t i = 0; i < t->nslots; i++)
+			if (t->slots[i])
+				*tipmap_slot(&bigger, t->slots[i]->refname) = t->slots[i];
+		free(t->slots);
+		*t = bigger;
+	}
+	struct tip *e = gt_xcalloc(1, sizeof(*e));
+	e->refname = gt_xstrdup(refname);
+	e->present = id != NULL;
+	if (id)
+		e->id = *id;
+	*tipmap_slot(t, refname) = e;
+	t->nr++;
+	return e;
+}
+
+static void tipmap_release(struct tipmap *t)
+{
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->slots[i]) {
+			free(t->slots[i]->refname);
+			free(t->slots[i]);
+		}
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The local tip of refname before the merge (NULL: no such ref). */
+static const git_oid *original_tip(struct merge_ctx *m, const char *refname)
+{
+	const gt_ledger_entry *e = gt_ledger_map_find(&m->local, refname);
+	if (e || !m->quick)
+		return e ? &e->tip : NULL;
+	struct tip *t = tipmap_find(&m->local_seen, refname);
+	if (!t) {
+		git_oid id;
+		int r = gt_refs_read(&id, gt_repo_git(m->repo), refname);
+		if (r < 0 && r != GT_ENOTFOUND)
+			m->lookup_error = r;
+		t = tipmap_put(&m->local_seen, refname, r == 0 ? &id : NULL);
+	}
+	return t->present ? &t->id : NULL;
+}
+
 /* The local tip of refname as the plan leaves it (NULL: none). */
 static const git_oid *planned_tip(struct merge_ctx *m, const char *refname)
 {
 	long i = plan_find(&m->plan, refname);
 	if (i >= 0)
 		return &m->plan.items[i].new_id;
-	const gt_ledger_entry *e = gt_ledger_map_find(&m->local, refname);
-	return e ? &e->tip : NULL;
-}
-
-/* The value refname had before the merge (the compare-and-swap's old). */
-static const git_oid *original_tip(struct merge_ctx *m, const char *refname)
-{
-	const gt_ledger_entry *e = gt_ledger_map_find(&m->local, refname);
-	return e ? &e->tip : NULL;
+	return original_tip(m, refname);
 }
 
 /* Plan refname to move to new_id (a second move of one ref replaces the first). */
@@ -336,6 +426,20 @@ out:
 	return r;
 }
 
+/* Whether commit a has a parent b (one step, as after one change). */
+static int has_parent(struct merge_ctx *m, const git_oid *a, const git_oid *b)
+{
+	git_commit *c = NULL;
+	int found = 0;
+	/* the main handle: these commits exist, and the bulk one copies them */
+	if (git_commit_lookup(&c, gt_repo_git(m->main), a) < 0)
+		return 0;
+	for (unsigned i = 0; i < git_commit_parentcount(c) && !found; i++)
+		found = git_oid_equal(git_commit_parent_id(c, i), b);
+	git_commit_free(c);
+	return found;
+}
+
 /* Bring refname (ours: its planned tip) together with theirs. */
 static int merge_one(struct merge_ctx *m, const char *refname, const git_oid *theirs,
 		     int depth)
@@ -354,9 +458,12 @@ static int merge_one(struct merge_ctx *m, const char *refname, const git_oid *th
 		return 0;
 	}
 	ours = *ours_p;
-	if (git_oid_equal(&ours, theirs) || git_graph_descendant_of(git, &ours, theirs) == 1)
+	/* one step either way (the common case) before git's walks */
+	int ahead = has_parent(m, &ours, theirs), behind = !ahead && has_parent(m, theirs, &ours);
+	if (git_oid_equal(&ours, theirs) || ahead ||
+	    (!behind && git_graph_descendant_of(git, &ours, theirs) == 1))
 		return 0;
-	if (git_graph_descendant_of(git, theirs, &ours) == 1) {
+	if (behind || git_graph_descendant_of(git, theirs, &ours) == 1) {
 		plan_move(m, refname, theirs, GT_MERGE_UPDATED, NULL);
 		report(m, GT_MERGE_UPDATED, refname, NULL);
 		return 0;
@@ -468,7 +575,7 @@ static int follow_rename(struct merge_ctx *m, const char *old_id, const char *ne
 
 static int apply_plan(struct merge_ctx *m)
 {
-	gt_ref_update *u = gt_xcalloc(m->plan.nr + 1, sizeof(*u));
+	gt_ref_update *u = gt_xcalloc(m->plan.nr + m->loose.nr + 1, sizeof(*u));
 	size_t n = 0;
 	int r;
 	for (size_t i = 0; i < m->plan.nr; i++) {
@@ -480,6 +587,15 @@ static int apply_plan(struct merge_ctx *m)
 		u[n].new_id = c->new_id;
 		n++;
 	}
+	/* the loose refs the plan does not move, into packed-refs as they are */
+	for (size_t i = 0; i < m->loose.nr; i++) {
+		const gt_ledger_entry *e = &m->loose.items[i];
+		if (plan_find(&m->plan, e->refname) >= 0)
+			continue;
+		u[n].refname = e->refname;
+		u[n].old = u[n].new_id = e->tip;
+		n++;
+	}
 	/*
 	 * Many refs (a first sync makes one per entity) go in one rewrite of
 	 * packed-refs rather than as thousands of loose files. A ref that a
@@ -487,12 +603,30 @@ static int apply_plan(struct merge_ctx *m)
 	 * the loose transaction (the refs that did move are merged states:
 	 * the next attempt finds them done).
 	 */
-	if (n >= GT_MERGE_PACKED)
+	if (n >= GT_MERGE_PACKED || m->fold_loose)
 		r = gt_refs_update_packed(m->repo, u, n, NULL);
 	else
 		r = n ? gt_refs_update(m->repo, u, n) : 0;
 	free(u);
 	return r;
+}
+
+/* The local ledger's tip of refname (NULL: it has none). */
+static const git_oid *prev_tip(struct merge_ctx *m, const char *refname)
+{
+	if (!m->quick) {
+		const gt_ledger_entry *e = gt_ledger_map_find(&m->prev_map, refname);
+		return e ? &e->tip : NULL;
+	}
+	struct tip *t = tipmap_find(&m->prev_seen, refname);
+	if (!t) {
+		git_oid id;
+		int r = gt_ledger_lookup(&id, m->prev_tree, refname);
+		if (r < 0)
+			m->lookup_error = r;
+		t = tipmap_put(&m->prev_seen, refname, r == 1 ? &id : NULL);
+	}
+	return t->present ? &t->id : NULL;
 }
 
 /* The remote ledger's tip of refname (NULL: it has none). */
@@ -505,14 +639,7 @@ static const git_oid *remote_tip(struct merge_ctx *m, const char *refname)
 		return &e->tip;
 	if (gt_ledger_map_find(&m->diff_prev, refname))
 		return NULL; /* ours has it, the remote's does not */
-	e = gt_ledger_map_find(&m->prev_map, refname);
-	return e ? &e->tip : NULL;
-}
-
-static const git_oid *prev_tip(struct merge_ctx *m, const char *refname)
-{
-	const gt_ledger_entry *e = gt_ledger_map_find(&m->prev_map, refname);
-	return e ? &e->tip : NULL;
+	return prev_tip(m, refname);
 }
 
 static int same_tip(const git_oid *a, const git_oid *b)
@@ -538,6 +665,12 @@ static void candidates(gt_strlist *out, struct merge_ctx *m, int with_plan)
 	size_t i = 0, j = 0, n = 0;
 	const char **names = gt_xcalloc(l->nr + p->nr + m->diff_prev.nr + m->diff_remote.nr +
 					(with_plan ? m->plan.nr : 0) + 1, sizeof(*names));
+	/* quick: the loose refs are the only ones that can differ from prev */
+	for (i = 0; m->quick && i < l->nr; i++)
+		if (!same_tip(&l->items[i].tip, prev_tip(m, l->items[i].refname)))
+			names[n++] = l->items[i].refname;
+	if (m->quick)
+		i = l->nr;
 	while (i < l->nr || j < p->nr) {
 		int c = i == l->nr ? 1 : j == p->nr ? -1 :
 			strcmp(l->items[i].refname, p->items[j].refname);
@@ -564,7 +697,7 @@ static void candidates(gt_strlist *out, struct merge_ctx *m, int with_plan)
 /* The number of entries of the remote ledger (or of ours, without one). */
 static size_t base_count(struct merge_ctx *m)
 {
-	size_t n = m->prev_map.nr;
+	size_t n = m->prev_count;
 	if (!m->remote)
 		return n;
 	for (size_t i = 0; i < m->diff_remote.nr; i++)
@@ -649,17 +782,139 @@ out:
 	return r;
 }
 
+/* $GIT_COMMON_DIR/gastown/merged: what the last merge left (see below). */
+static char *record_path(gt_repo *repo)
+{
+	gt_strbuf sb = GT_STRBUF_INIT;
+	gt_strbuf_addf(&sb, "%s/merged", gt_repo_gastown_dir(repo));
+	return gt_strbuf_detach(&sb);
+}
+
+/* The stat data of packed-refs (inode, size, mtime in ns), or "-". */
+static void packed_stat(gt_strbuf *out, gt_repo *repo)
+{
+	gt_strbuf path = GT_STRBUF_INIT;
+	struct stat st;
+	gt_strbuf_addf(&path, "%spacked-refs", git_repository_commondir(gt_repo_git(repo)));
+	if (stat(path.buf, &st) < 0)
+		gt_strbuf_adds(out, "-");
+	else
+		gt_strbuf_addf(out, "%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
+			       (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			       st.st_mtim.tv_nsec);
+	gt_strbuf_release(&path);
+}
+
 /*
- * Read the two ledgers: ours in full, theirs where it differs from ours
- * (through the main handle: the bulk one copies every object it reads).
+ * The record a merge leaves: "<ledger> <packed-refs stat>", the stat
+ * taken before the merge read any ref. After the merge every ref that
+ * is not a loose file has the tip the ledger gives it (a ref the merge
+ * moved was written loose, or packed-refs changed). While the ledger ref
+ * and packed-refs stay as recorded, that still holds: every write since
+ * made a loose file (gt's writes, git update-ref) or rewrote
+ * packed-refs (git pack-refs, a packed merge, a deleted ref), which a
+ * changed stat tells. Only a loose file removed by hand escapes it: its
+ * ref is then taken as the ledger says. A cache: losing it only costs
+ * one full read.
  */
-static int read_ledgers(struct merge_ctx *m)
+static int record_matches(gt_repo *repo, const git_oid *ledger, const char *pstat)
+{
+	char *path = record_path(repo), hex[GIT_OID_HEXSZ + 1];
+	gt_strbuf saved = GT_STRBUF_INIT, want = GT_STRBUF_INIT;
+	int same = 0;
+	gt_strbuf_addf(&want, "%s %s\n", git_oid_tostr(hex, sizeof(hex), ledger), pstat);
+	if (gt_strbuf_read_file(&saved, path) == 0 && saved.buf)
+		same = !strcmp(saved.buf, want.buf);
+	gt_strbuf_release(&saved);
+	gt_strbuf_release(&want);
+	free(path);
+	return same;
+}
+
+static void write_record(gt_repo *repo, const char *pstat)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	gt_strbuf line = GT_STRBUF_INIT;
+	git_oid ledger;
+	if (gt_refs_read(&ledger, gt_repo_git(repo), GT_LEDGER_REF) == 0)
+		gt_strbuf_addf(&line, "%s %s\n", git_oid_tostr(hex, sizeof(hex), &ledger), pstat);
+	gt_repo_write_record(repo, "merged", line.buf ? line.buf : "");
+	gt_strbuf_release(&line);
+}
+
+static int add_local(const char *refname, const git_oid *tip, void *payload)
+{
+	if (gt_ledger_carries(refname))
+		gt_ledger_map_add(payload, refname, tip);
+	return 0;
+}
+
+/*
+ * The local refs and ledger: the loose refs alone when the record
+ * allows (quick), else everything. pstat: packed-refs as it was before
+ * any ref was read.
+ */
+static int read_local(struct merge_ctx *m, const char *pstat)
+{
+	git_repository *git = gt_repo_git(m->repo);
+	git_commit *c = NULL;
+	git_oid config;
+	int r;
+
+	m->quick = m->have_prev && record_matches(m->main, &m->prev, pstat) &&
+		   gt_ledger_count(&m->prev_count, m->main, &m->prev) == 0;
+	for (size_t i = 0; m->quick && i < gt_registry_count(); i++)
+		if ((r = gt_refs_foreach_loose(git, gt_registry_type(i)->ref_prefix, add_local,
+					       &m->local)) < 0)
+			return r;
+	/* tests: GT_TEST_MERGE_LOOSE_MAX makes the bound small */
+	const char *test_max = getenv("GT_TEST_MERGE_LOOSE_MAX");
+	size_t loose_max = test_max ? (size_t)strtoul(test_max, NULL, 10) : GT_MERGE_LOOSE_MAX;
+	if (m->quick && m->local.nr > loose_max) {
+		m->quick = 0;
+		m->fold_loose = 1;
+		m->loose = m->local;
+		memset(&m->local, 0, sizeof(m->local));
+	}
+	if (m->quick) {
+		if (getenv("GT_TEST_MERGE_SAY"))
+			fprintf(stderr, "merge: read %zu loose refs\n", m->local.nr);
+		if ((r = gt_refs_read(&config, git, GT_CONFIG_REF)) == 0)
+			gt_ledger_map_add(&m->local, GT_CONFIG_REF, &config);
+		else if (r != GT_ENOTFOUND)
+			return r;
+		r = 0;
+		gt_ledger_map_sort(&m->local);
+		if (git_commit_lookup(&c, gt_repo_git(m->main), &m->prev) < 0 ||
+		    git_commit_tree(&m->prev_tree, c) < 0)
+			r = gt_error_set(GT_ECORRUPT, "ledger %s is not a readable commit",
+					 git_oid_tostr_s(&m->prev));
+		git_commit_free(c);
+		return r < 0 ? r : 0;
+	}
+	/* tests: GT_TEST_MERGE_SAY tells which way the refs were read */
+	if (getenv("GT_TEST_MERGE_SAY"))
+		fprintf(stderr, "merge: read every ref%s\n", m->fold_loose ? ", folding the loose ones" : "");
+	if ((r = gt_ledger_local(&m->local, m->repo)) < 0)
+		return r;
+	/* through the main handle: the bulk one copies every object it reads */
+	if (m->have_prev && (r = gt_ledger_diff(NULL, &m->prev_map, m->main, NULL, &m->prev, 0)) < 0)
+		return r;
+	m->prev_count = m->prev_map.nr;
+	return 0;
+}
+
+/*
+ * Read the local state and the two ledgers: theirs where it differs
+ * from ours.
+ */
+static int read_ledgers(struct merge_ctx *m, const char *pstat)
 {
 	int r = gt_refs_read(&m->prev, gt_repo_git(m->repo), GT_LEDGER_REF);
 	if (r < 0 && r != GT_ENOTFOUND)
 		return r;
 	m->have_prev = r == 0;
-	if (m->have_prev && (r = gt_ledger_diff(NULL, &m->prev_map, m->main, NULL, &m->prev, 0)) < 0)
+	if ((r = read_local(m, pstat)) < 0)
 		return r;
 	if (!m->remote || (m->have_prev && git_oid_equal(&m->prev, m->remote)))
 		return 0;
@@ -672,28 +927,35 @@ static int read_ledgers(struct merge_ctx *m)
 static int merge_attempt(struct merge_ctx *m)
 {
 	gt_strlist keys = GT_STRLIST_INIT;
+	gt_strbuf stat = GT_STRBUF_INIT;
 	int r;
-	if ((r = gt_ledger_local(&m->local, m->repo)) < 0 || (r = read_ledgers(m)) < 0)
-		return r;
+
+	packed_stat(&stat, m->main); /* before any ref is read */
+	if ((r = read_ledgers(m, stat.buf)) < 0)
+		goto out;
 	candidates(&keys, m, 0);
 	for (size_t i = 0; i < keys.nr; i++) {
 		const git_oid *theirs = remote_tip(m, keys.items[i]);
 		if (theirs && (r = merge_one(m, keys.items[i], theirs, 0)) < 0)
-			break;
+			goto out;
 		if (m->opts && m->opts->progress)
 			m->opts->progress(i + 1, keys.nr, m->opts->payload);
 	}
-	gt_strlist_clear(&keys);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < m->nrenames; i++)
 		if ((r = follow_rename(m, m->renames[i].old_id, m->renames[i].new_id,
 				       &m->renames[i].loser)) < 0)
-			return r;
+			goto out;
+	if ((r = m->lookup_error) < 0)
+		goto out;
 	/* merge and rename commits, as one pack, before refs point at them */
-	if ((r = gt_bulk_flush(&m->bulk, m->main)) < 0 || (r = apply_plan(m)) < 0)
-		return r;
-	return update_ledger_ref(m);
+	if ((r = gt_bulk_flush(&m->bulk, m->main)) < 0 || (r = apply_plan(m)) < 0 ||
+	    (r = update_ledger_ref(m)) < 0 || (r = m->lookup_error) < 0)
+		goto out;
+	write_record(m->main, stat.buf);
+out:
+	gt_strlist_clear(&keys);
+	gt_strbuf_release(&stat);
+	return r;
 }
 
 int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
@@ -719,6 +981,10 @@ int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
 		plan_release(&m.events);
 		gt_ledger_map_release(&m.local);
 		gt_ledger_map_release(&m.prev_map);
+		gt_ledger_map_release(&m.loose);
+		tipmap_release(&m.local_seen);
+		tipmap_release(&m.prev_seen);
+		git_tree_free(m.prev_tree);
 		gt_ledger_map_release(&m.diff_prev);
 		gt_ledger_map_release(&m.diff_remote);
 		plan_release(&m.plan);

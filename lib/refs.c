@@ -392,6 +392,23 @@ out:
 	return r;
 }
 
+int gt_refs_foreach_loose(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
+			  void *payload)
+{
+	const char *slash = strrchr(prefix, '/');
+	char *dir = slash ? gt_xstrndup(prefix, (size_t)(slash - prefix + 1)) : gt_xstrdup("");
+	struct named_oid *loose = NULL;
+	size_t nloose = 0;
+	int r = list_loose(&loose, &nloose, repo, dir, prefix);
+	for (size_t i = 0; r == 0 && i < nloose; i++)
+		r = cb(loose[i].name, &loose[i].id, payload);
+	for (size_t i = 0; i < nloose; i++)
+		free(loose[i].name);
+	free(loose);
+	free(dir);
+	return r;
+}
+
 static int push_name(const char *refname, const git_oid *tip, void *payload)
 {
 	(void)tip;

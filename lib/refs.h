@@ -43,6 +43,14 @@ typedef int (*gt_refs_each_cb)(const char *refname, const git_oid *tip, void *pa
 int gt_refs_foreach_prefix(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
 			   void *payload);
 
+/*
+ * The same, for the loose ref files alone (the refs written since
+ * packed-refs was), without reading packed-refs: cheap however many
+ * refs are packed.
+ */
+int gt_refs_foreach_loose(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
+			  void *payload);
+
 typedef struct gt_ref_update {
 	const char *refname;
 	git_oid old;     /* zero: the ref must not exist */

@@ -6,10 +6,12 @@
 #include <git2/sys/odb_backend.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct gt_repo {
 	git_repository *git;
@@ -146,6 +148,28 @@ int gt_repo_ensure_gastown_dir(gt_repo *repo)
 	if (mkdir(repo->gastown_dir, 0777) < 0 && errno != EEXIST)
 		return gt_error_errno("cannot create %s", repo->gastown_dir);
 	return 0;
+}
+
+void gt_repo_write_record(gt_repo *repo, const char *name, const char *text)
+{
+	gt_strbuf path = GT_STRBUF_INIT, tmp = GT_STRBUF_INIT;
+	size_t len = strlen(text);
+	FILE *f = NULL;
+	int ok = 0;
+
+	gt_strbuf_addf(&path, "%s/%s", repo->gastown_dir, name);
+	gt_strbuf_addf(&tmp, "%s.tmp%ld", path.buf, (long)getpid());
+	if (gt_repo_ensure_gastown_dir(repo) == 0 && (f = fopen(tmp.buf, "w"))) {
+		ok = fwrite(text, 1, len, f) == len;
+		ok = fclose(f) == 0 && ok;
+		ok = ok && rename(tmp.buf, path.buf) == 0;
+	}
+	if (!ok)
+		unlink(path.buf);
+	unlink(tmp.buf);
+	gt_error_clear();
+	gt_strbuf_release(&path);
+	gt_strbuf_release(&tmp);
 }
 
 int64_t gt_now_ms(void)

@@ -35,6 +35,15 @@ int gt_repo_write_loose(git_oid *out, gt_repo *repo, const void *data, size_t le
 
 /* Create the gastown directory if missing. */
 int gt_repo_ensure_gastown_dir(gt_repo *repo);
+
+/*
+ * Replace the file <gastown dir>/<name> with text, atomically (a
+ * temporary file renamed over it) but not synced: for records that
+ * only save work and are checked before use (a lost or stale one costs
+ * a full read). Best effort: on failure the file is removed, so no
+ * stale copy stays.
+ */
+void gt_repo_write_record(gt_repo *repo, const char *name, const char *text);
 const gt_config *gt_repo_config(const gt_repo *repo);
 /* Reload the configuration after a change. */
 int gt_repo_reload_config(gt_repo *repo);

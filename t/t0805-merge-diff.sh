@@ -118,4 +118,63 @@ test_expect_success 'the objects a merge writes go into one pack, not loose file
 	ledger_is_local b
 '
 
+# merge_b: b fetches and merges; what the merge said about reading refs in say
+merge_b() {
+	(cd b && git fetch -q origin && GT_TEST_MERGE_SAY=1 gt merge -q 2>../say)
+}
+
+test_expect_success 'after a merge, the next one reads only the loose refs' '
+	(cd b && git pack-refs --all) &&
+	merge_b && test_grep "read every ref" say &&
+	(cd a && gt update bd-7 --title "Seven" && gt sync -q) >/dev/null &&
+	(cd b && gt update bd-8 --title "Eight" >/dev/null) &&
+	merge_b && test_grep "read 1 loose refs" say &&
+	(cd b && gt show bd-7 --json) >seven && test_grep "Seven" seven &&
+	ledger_is_local b
+'
+
+test_expect_success 'a ref moved by plain git (loose) is seen by the quick read' '
+	tip=$(git -C b rev-parse refs/gastown/beads/bd-9) &&
+	(cd b && gt update bd-9 --title "Nine, to be undone" >/dev/null && gt merge -q) &&
+	ledger_entries b refs/gastown/ledger >entries &&
+	test_grep -v "^$tip refs/gastown/beads/bd-9$" entries &&
+	git -C b update-ref refs/gastown/beads/bd-9 $tip &&
+	merge_b && test_grep "loose refs" say &&
+	ledger_is_local b
+'
+
+test_expect_success 'packed-refs rewritten (pack-refs, a deleted ref): every ref is read again' '
+	(cd b && git pack-refs --all) &&
+	merge_b && test_grep "read every ref" say &&
+	merge_b && test_grep "read 0 loose refs" say &&
+	(cd b && gt create --id bd-43 "Doomed" >/dev/null && git pack-refs --all && gt merge -q &&
+		git update-ref -d refs/gastown/beads/bd-43) &&
+	merge_b && test_grep "read every ref" say &&
+	ledger_entries b refs/gastown/ledger >entries &&
+	test_grep " refs/gastown/beads/bd-43$" entries &&
+	git -C b update-ref refs/gastown/beads/bd-43 $(grep " refs/gastown/beads/bd-43$" entries | cut -d" " -f1)
+'
+
+test_expect_success 'the record lost or stale: every ref is read' '
+	merge_b && test_grep "loose refs" say &&
+	rm b/.git/gastown/merged &&
+	merge_b && test_grep "read every ref" say &&
+	echo junk >b/.git/gastown/merged &&
+	merge_b && test_grep "read every ref" say &&
+	merge_b && test_grep "loose refs" say
+'
+
+test_expect_success 'too many loose refs: all read, the loose ones folded into packed-refs' '
+	(cd b && for i in 10 11 12 13; do gt update bd-$i --title "Loose $i" >/dev/null || return 1; done) &&
+	(cd b && git fetch -q origin && GT_TEST_MERGE_LOOSE_MAX=3 GT_TEST_MERGE_SAY=1 gt merge -q 2>../say) &&
+	test_grep "read every ref, folding the loose ones" say &&
+	! test -e b/.git/refs/gastown/beads/bd-10 &&
+	! test -e b/.git/refs/gastown/beads/bd-13 &&
+	grep " refs/gastown/beads/bd-10$" b/.git/packed-refs &&
+	(cd b && gt show bd-13 --json) >t13 && test_grep "Loose 13" t13 &&
+	ledger_is_local b &&
+	merge_b && test_grep "read every ref" say &&
+	merge_b && test_grep "read 0 loose refs" say
+'
+
 test_done
