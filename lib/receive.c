@@ -685,114 +685,6 @@ static void check_shared_ref(struct check *c, const char *refname, const git_oid
 
 /* --- the ledger ------------------------------------------------------------ */
 
-/* --- the ledger ------------------------------------------------------------ */
-
-/* What changed between two ledger trees. */
-struct ledger_diff {
-	const char *what;        /* the new ledger commit, in hex */
-	gt_ledger_map changed;   /* entries added or moved: the new tips */
-	gt_ledger_map was;       /* for each changed one, its old tip (zero: new) */
-	gt_ledger_map dropped;   /* entries of the old ledger gone from the new */
-	int error;               /* GT_ECORRUPT: the new tree is not a ledger tree */
-};
-
-/*
- * The ref name of the ledger entry e at root ("<xx>/<dirs>/"), when it is
- * one (a gitlink at the shard of its name, a ref the ledger carries), as
- * gt_ledger_read decides; NULL otherwise. Caller frees.
- */
-static char *entry_ref(const char *root, const git_tree_entry *e)
-{
-	const char *slash = strchr(root, '/');
-	gt_strbuf ref = GT_STRBUF_INIT;
-	char *path;
-	int bad;
-
-	if (!slash || git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT)
-		return NULL;
-	gt_strbuf_adds(&ref, GT_REF_ROOT);
-	gt_strbuf_adds(&ref, slash + 1);
-	gt_strbuf_adds(&ref, git_tree_entry_name(e));
-	path = gt_ledger_path(ref.buf);
-	bad = !gt_ledger_carries(ref.buf) || strncmp(path, root, 2) ||
-	      git_reference_is_valid_name(ref.buf) != 1;
-	free(path);
-	if (bad) {
-		gt_strbuf_release(&ref);
-		return NULL;
-	}
-	return gt_strbuf_detach(&ref);
-}
-
-static const git_oid zero_oid;
-
-/*
- * Compare the trees a (NULL: none) and b (NULL: none) at root, both
- * levels of ledger trees, into d: subtrees with the same id are skipped,
- * so the cost follows the change. Entries of b are checked as
- * gt_ledger_read checks them; the first that is not a ledger entry sets
- * d->error with its message. Invalid entries of a are passed over.
- */
-static void diff_trees(struct check *c, struct ledger_diff *d, const git_tree *a,
-		       const git_tree *b, gt_strbuf *root)
-{
-	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
-	size_t i = 0, j = 0, len = root->len;
-
-	while ((i < na || j < nb) && !d->error) {
-		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
-		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		/* git's order: a tree sorts as if its name ended in '/' */
-		int cmp = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
-		const git_tree_entry *x = NULL, *y = NULL; /* old and new at one name */
-
-		if (cmp <= 0)
-			x = ea, i++;
-		if (cmp >= 0)
-			y = eb, j++;
-		if (x && y && git_oid_equal(git_tree_entry_id(x), git_tree_entry_id(y)) &&
-		    git_tree_entry_filemode(x) == git_tree_entry_filemode(y))
-			continue; /* the same entry, or the same subtree */
-		if (y && git_tree_entry_type(y) != GIT_OBJECT_TREE && !root->len) {
-			d->error = gt_error_set(GT_ECORRUPT, "%s: '%s' is not a ledger entry",
-						d->what, git_tree_entry_name(y));
-			break; /* the top level holds only shards */
-		}
-		if ((x ? x : y) && git_tree_entry_type(x ? x : y) == GIT_OBJECT_TREE) {
-			git_tree *tx = NULL, *ty = NULL;
-			if (x && git_tree_lookup(&tx, c->git, git_tree_entry_id(x)) < 0)
-				git_error_clear();
-			if (y && git_tree_lookup(&ty, c->git, git_tree_entry_id(y)) < 0) {
-				git_error_clear();
-				d->error = gt_error_set(GT_ECORRUPT, "cannot read ledger %s: tree "
-							"%s%s is missing", d->what, root->buf,
-							git_tree_entry_name(y));
-			}
-			gt_strbuf_adds(root, git_tree_entry_name(x ? x : y));
-			gt_strbuf_addch(root, '/');
-			if (!d->error)
-				diff_trees(c, d, tx, ty, root);
-			gt_strbuf_setlen(root, len);
-			git_tree_free(tx);
-			git_tree_free(ty);
-			continue;
-		}
-		char *ref_x = x ? entry_ref(root->buf, x) : NULL;
-		char *ref_y = NULL;
-		if (y && !(ref_y = entry_ref(root->buf, y))) {
-			d->error = gt_error_set(GT_ECORRUPT, "%s: '%s%s' is not a ledger entry",
-						d->what, root->buf, git_tree_entry_name(y));
-		} else if (y) {
-			gt_ledger_map_add(&d->changed, ref_y, git_tree_entry_id(y));
-			gt_ledger_map_add(&d->was, ref_y, ref_x ? git_tree_entry_id(x) : &zero_oid);
-		} else if (ref_x) {
-			gt_ledger_map_add(&d->dropped, ref_x, git_tree_entry_id(x));
-		}
-		free(ref_x);
-		free(ref_y);
-	}
-}
-
 /*
  * A new ledger commit: a commit, descending from the old one, whose tree
  * is a ledger; no entry of the old ledger dropped; every entry added or
@@ -802,13 +694,11 @@ static void diff_trees(struct check *c, struct ledger_diff *d, const git_tree *a
  */
 static void check_ledger(struct check *c, const git_oid *old, const git_oid *new)
 {
-	struct ledger_diff d = { NULL, GT_LEDGER_MAP_INIT, GT_LEDGER_MAP_INIT,
-				 GT_LEDGER_MAP_INIT, 0 };
+	gt_ledger_map was = GT_LEDGER_MAP_INIT, changed = GT_LEDGER_MAP_INIT;
 	git_commit *cn = NULL, *co = NULL;
-	git_tree *tn = NULL, *to = NULL;
+	git_tree *tn = NULL;
 	const git_oid **tips = NULL;
 	char *unreached = NULL, what[GIT_OID_HEXSZ + 1];
-	gt_strbuf root = GT_STRBUF_INIT;
 	size_t i, j, nchanged;
 
 	if (!is_commit(c, NULL, new))
@@ -819,58 +709,55 @@ static void check_ledger(struct check *c, const git_oid *old, const git_oid *new
 			  "do not force the push)");
 		return;
 	}
-	d.what = hex(what, new);
+	hex(what, new);
 	if (git_commit_lookup(&cn, c->git, new) < 0 || git_commit_tree(&tn, cn) < 0) {
 		git_error_clear();
 		problem(c, NULL, "not a ledger: ledger %s is not a readable commit", what);
 		goto out;
 	}
 	/* an old ledger that cannot be read is no ledger: check every entry */
-	if (old && (git_commit_lookup(&co, c->git, old) < 0 || git_commit_tree(&to, co) < 0))
+	if (old && git_commit_lookup(&co, c->git, old) < 0) {
 		git_error_clear();
-	diff_trees(c, &d, to, tn, &root);
-	if (d.error) {
+		old = NULL;
+	}
+	/* only the subtrees that differ from the old ledger's are read */
+	if (gt_ledger_diff(&was, &changed, c->repo, old, new, GT_LEDGER_CHECK) < 0) {
 		problem(c, NULL, "not a ledger: %s", gt_error_last());
 		goto out;
 	}
-	gt_ledger_map_sort(&d.dropped);
-	for (i = 0; i < d.dropped.nr; i++)
-		if (problem(c, d.dropped.items[i].refname,
+	for (i = 0; i < was.nr; i++)
+		if (!gt_ledger_map_find(&changed, was.items[i].refname) &&
+		    problem(c, was.items[i].refname,
 			    "dropped from the ledger (entities are never removed: "
 			    "a deletion is a tombstone operation)"))
 			goto out;
-	gt_ledger_map_sort(&d.changed);
-	gt_ledger_map_sort(&d.was);
-	nchanged = d.changed.nr;
+	nchanged = changed.nr;
 
 	/* every tip added or moved must be reachable: a clone fetches no more */
 	tips = gt_xcalloc(nchanged + 1, sizeof(*tips));
 	unreached = gt_xcalloc(nchanged + 1, 1);
 	for (i = j = 0; i < nchanged; i++)
-		if (is_commit_quiet(c, &d.changed.items[i].tip))
-			tips[j++] = &d.changed.items[i].tip;
+		if (is_commit_quiet(c, &changed.items[i].tip))
+			tips[j++] = &changed.items[i].tip;
 	unreached_tips(c, unreached, tips, j, old, new);
 	c->after = tn;
 	for (i = j = 0; i < nchanged && !c->stopped; i++) {
-		const gt_ledger_entry *e = &d.changed.items[i];
-		const git_oid *was = &d.was.items[i].tip;
+		const gt_ledger_entry *e = &changed.items[i];
+		const gt_ledger_entry *prev = gt_ledger_map_find(&was, e->refname);
 		char t[GIT_OID_HEXSZ + 1];
 		if (j < nchanged && tips[j] == &e->tip && unreached[j++])
 			problem(c, e->refname, "tip %s is not reachable from ledger %s: "
 				"a ledger commit must have every tip it adds or moves among its "
 				"parents (push what 'gt sync' writes)", hex(t, &e->tip), what);
-		check_shared_ref(c, e->refname, git_oid_is_zero(was) ? NULL : was, &e->tip);
+		check_shared_ref(c, e->refname, prev ? &prev->tip : NULL, &e->tip);
 	}
 	c->after = NULL;
 out:
 	free(tips);
 	free(unreached);
-	gt_strbuf_release(&root);
-	gt_ledger_map_release(&d.changed);
-	gt_ledger_map_release(&d.was);
-	gt_ledger_map_release(&d.dropped);
+	gt_ledger_map_release(&changed);
+	gt_ledger_map_release(&was);
 	git_tree_free(tn);
-	git_tree_free(to);
 	git_commit_free(cn);
 	git_commit_free(co);
 }

@@ -157,6 +157,14 @@ test_expect_success 'a ledger entry that is not a gitlink' '
 	said "refs/gastown/ledger: not a ledger: $new: '"'"'$PA'"'"' is not a ledger entry"
 '
 
+test_expect_success 'a ledger tree nested deeper than any ref name' '
+	cd evil &&
+	deep=ab$(printf "/nested-%03d" $(seq 1 120))/gt-x &&
+	new=$(ledger_with $L 160000 $(git rev-parse $L^{commit}) $deep) &&
+	push_rejected $new:refs/gastown/ledger &&
+	said "refs/gastown/ledger: not a ledger: $new: a tree in shard ab is too deep for a ledger"
+'
+
 test_expect_success JQ 'invalid JSON in bead.json' '
 	cd evil &&
 	c=$(craft $A 1700000001000 "$(op bead.update $((KA + 1)) 1700000001000)" "{\"title\": oops") &&
