@@ -424,6 +424,16 @@ int gt_transport_open(gt_transport **out, gt_repo *repo, const char *remote)
 	gt_strbuf_addf(&sb, "refs/remotes/%s/notes/gastown", remote);
 	t->refs[REF_TRACK_NOTES] = gt_strbuf_detach(&sb);
 	*out = t;
+	for (int i = REF_TRACK_LEDGER; i <= REF_TRACK_NOTES; i++) {
+		int valid = 0;
+		/* "a/../../b" would lead out of the side repository's refs */
+		if (git_reference_name_is_valid(&valid, t->refs[i]) < 0 || !valid || strstr(remote, "..")) {
+			git_error_clear();
+			return gt_error_set(GT_EINVALID, "'%s' makes no valid ref name %s; "
+					    "sync with a remote added by 'git remote add'",
+					    remote, t->refs[i]);
+		}
+	}
 
 	gt_strbuf_addf(&sb, "%sshallow", common);
 	int shallow = stat(sb.buf, &st) == 0;

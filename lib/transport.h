@@ -51,8 +51,8 @@ typedef struct gt_transport gt_transport;
  * core.staleLockSeconds + 5) and set its four refs to the main
  * repository's values (removing those the main repository lacks).
  * *out is the caller's, to release with gt_transport_free. GT_ELOCKED
- * when another sync keeps the lock, GT_ERROR when a file cannot be
- * written.
+ * when another sync keeps the lock, GT_EINVALID when remote makes no
+ * valid ref name (a path or URL), GT_ERROR when a file cannot be written.
  */
 int gt_transport_open(gt_transport **out, gt_repo *repo, const char *remote);
 

@@ -281,6 +281,14 @@ test_expect_success 'core.lockTimeoutSeconds 0 fails at once' '
 	sync_while_locked 0 bd-17
 '
 
+test_expect_success 'a path given as the remote is refused before anything is written' '
+	(cd a && test_expect_code 3 gt sync ../hub.git 2>../err) &&
+	test_grep "^error: .../hub.git. makes no valid ref name refs/remotes/../hub.git/gastown/ledger; sync with a remote added by .git remote add.$" err &&
+	(cd a && test_expect_code 3 gt sync "x/../../../../y" 2>../err) &&
+	test_grep "^error: .x/../../../../y. makes no valid ref name" err &&
+	test_path_is_missing a/.git/gastown/y && test_path_is_missing y
+'
+
 test_expect_success 'a shallow repository syncs in place, without a side repository' '
 	git init -q code && (cd code && test_commit_file one && test_commit_file two) &&
 	git clone -q --depth 1 "file://$PWD/code" shallow &&
