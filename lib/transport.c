@@ -334,8 +334,10 @@ static int create_side(gt_transport *t)
 		if (r < 0)
 			goto out;
 	}
+	/* a branch no includeIf "onbranch:<name>" of the user's is likely to name */
+	static const char head_ref[] = "ref: refs/heads/gastown-transport\n";
 	char *head = side_path(t, "HEAD");
-	r = write_file(head, "ref: refs/heads/main\n", 21);
+	r = write_file(head, head_ref, sizeof(head_ref) - 1);
 	free(head);
 	/* the config last: its presence says the repository is complete */
 	if (r == 0)

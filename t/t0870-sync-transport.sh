@@ -27,6 +27,9 @@ test_expect_success 'the first sync creates the side repository, safe and empty'
 	(cd a && gt create --id bd-1 "One" >/dev/null && gt sync -q) &&
 	test -f a/$side/HEAD && test -d a/$side/refs && test -d a/$side/objects &&
 	find a/$side/objects -mindepth 1 >found && test_must_be_empty found &&
+	echo "ref: refs/heads/gastown-transport" >expect && test_cmp expect a/$side/HEAD &&
+	GIT_DIR=a/$side git rev-parse --git-dir >actual &&
+	echo a/$side >expect && test_cmp expect actual &&
 	for kv in "gc.auto 0" "maintenance.auto false" "fetch.writeCommitGraph false" \
 		  "core.logAllRefUpdates false" "include.path ../../config"; do
 		set -- $kv &&
