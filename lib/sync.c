@@ -4,19 +4,16 @@
 #include "registry.h"
 #include "remote.h"
 #include "strbuf.h"
+#include "transport.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define NOTES_REF "refs/notes/gastown"
 
@@ -54,80 +51,6 @@ int gt_sync_default_remote(char **out, gt_repo *repo)
 				 "name the one to sync with");
 	gt_strlist_clear(&remotes);
 	return r;
-}
-
-/* --- running git ---------------------------------------------------------- */
-
-/*
- * Run "git -C <repo dir> args..." with the actor as the identity of any
- * commit git makes (a notes merge). *out, when given, receives its
- * standard output. Returns git's exit status, or GT_ERROR when it could
- * not run.
- */
-static int run_git(gt_strbuf *out, gt_repo *repo, const char *const *args)
-{
-	git_repository *git = gt_repo_git(repo);
-	const char *dir = git_repository_workdir(git);
-	const char *actor = gt_repo_actor(repo);
-	const char *argv[32];
-	size_t n = 0;
-	int pipefd[2] = { -1, -1 }, status;
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	gt_strlist env = GT_STRLIST_INIT;
-	gt_strbuf var = GT_STRBUF_INIT;
-
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = dir ? dir : git_repository_path(git);
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-
-	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "GIT_COMMITTER_", 14) && strncmp(*e, "GIT_AUTHOR_", 11))
-			gt_strlist_push(&env, *e);
-	static const char *const idvars[] = { "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-					      "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL" };
-	for (size_t i = 0; i < 4; i++) {
-		gt_strbuf_reset(&var);
-		gt_strbuf_addf(&var, "%s=%s", idvars[i], actor);
-		gt_strlist_push(&env, var.buf);
-	}
-	gt_strbuf_release(&var);
-	gt_strlist_push(&env, ""); /* room for the NULL below */
-	free(env.items[env.nr - 1]);
-	env.items[env.nr - 1] = NULL;
-
-	posix_spawn_file_actions_init(&fa);
-	if (out) {
-		if (pipe(pipefd) < 0) {
-			posix_spawn_file_actions_destroy(&fa);
-			gt_strlist_clear(&env);
-			return gt_error_set(GT_ERROR, "cannot run git: %s", strerror(errno));
-		}
-		posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-		posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-		posix_spawn_file_actions_addclose(&fa, pipefd[1]);
-	}
-	int err = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env.items);
-	posix_spawn_file_actions_destroy(&fa);
-	env.nr--; /* the NULL */
-	gt_strlist_clear(&env);
-	if (out) {
-		close(pipefd[1]);
-		if (!err)
-			gt_strbuf_read_fd(out, pipefd[0]);
-		close(pipefd[0]);
-	}
-	if (err)
-		return gt_error_set(GT_ERROR, "cannot run git: %s", strerror(err));
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return gt_error_set(GT_ERROR, "cannot wait for git: %s", strerror(errno));
-	if (!WIFEXITED(status))
-		return gt_error_set(GT_ERROR, "git was killed by signal %d", WTERMSIG(status));
-	return WEXITSTATUS(status);
 }
 
 /* --- the no-op fast path --------------------------------------------------- */
@@ -199,7 +122,7 @@ static char *remote_line(gt_repo *repo, const char *remote)
 	gt_strbuf out = GT_STRBUF_INIT, line = GT_STRBUF_INIT;
 	const char *refs[] = { GT_LEDGER_REF, NOTES_REF };
 
-	if (run_git(&out, repo, args) != 0) {
+	if (gt_git_run(&out, repo, args) != 0) {
 		gt_strbuf_release(&out);
 		return NULL;
 	}
@@ -250,31 +173,26 @@ out:
 }
 
 /*
- * Remember the state a successful sync left, when the remote holds our
- * ledger and notes exactly. fingerprint was taken before the merge read
- * the refs: a ref moved since makes it differ, never hides a change.
+ * Remember the state a successful sync left. fingerprint was taken
+ * before the merge read the refs: a ref moved since makes it differ,
+ * never hides a change. No need to ask the remote what it holds now
+ * (git push reported our refs as taken, or they were what the fetch
+ * found there): nothing_to_do always asks it before trusting this.
  */
 static void remember_synced(gt_repo *repo, const char *remote, const char *fingerprint)
 {
-	char *path = synced_path(repo, remote), *theirs;
+	char *path = synced_path(repo, remote);
 	gt_strbuf line = GT_STRBUF_INIT, tmp = GT_STRBUF_INIT;
 
 	ours_line(&line, repo);
-	theirs = remote_line(repo, remote);
-	if (theirs && !strncmp(theirs, line.buf, strlen(theirs)) &&
-	    gt_repo_ensure_gastown_dir(repo) == 0) {
-		gt_strbuf_adds(&line, fingerprint);
-		gt_strbuf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
-		FILE *f = fopen(tmp.buf, "w");
-		if (f && fwrite(line.buf, 1, line.len, f) == line.len && fclose(f) == 0)
-			rename(tmp.buf, path);
-		else if (f)
-			fclose(f);
-		unlink(tmp.buf);
-	} else {
-		unlink(path);
-	}
-	free(theirs);
+	gt_strbuf_adds(&line, fingerprint);
+	gt_strbuf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = gt_repo_ensure_gastown_dir(repo) == 0 ? fopen(tmp.buf, "w") : NULL;
+	if (f && fwrite(line.buf, 1, line.len, f) == line.len && fclose(f) == 0)
+		rename(tmp.buf, path);
+	else if (f)
+		fclose(f);
+	unlink(tmp.buf);
 	free(path);
 	gt_strbuf_release(&line);
 	gt_strbuf_release(&tmp);
@@ -300,12 +218,21 @@ static int fetch(gt_repo *repo, const char *remote, int quiet)
 	char *tracking = gt_sync_tracking_ledger(remote), *tracking_notes = gt_sync_tracking_notes(remote);
 	gt_strbuf tips[4] = { GT_STRBUF_INIT, GT_STRBUF_INIT, GT_STRBUF_INIT, GT_STRBUF_INIT };
 	const char *tip_refs[4] = { GT_LEDGER_REF, tracking, NOTES_REF, tracking_notes };
-	const char *args[16];
+	const char *args[20];
 	size_t n = 0, nt = 0;
+	gt_transport *t = NULL;
+
+	if ((r = gt_transport_open(&t, repo, remote)) < 0)
+		goto out;
 	args[n++] = "fetch";
 	args[n++] = "--no-tags";
 	args[n++] = "--no-write-fetch-head";
 	args[n++] = quiet ? "--quiet" : "--progress";
+	if (gt_transport_side(t)) {
+		/* no gc from a repository that sees four refs; no gitlinks in ours */
+		args[n++] = "--no-auto-maintenance";
+		args[n++] = "--no-recurse-submodules";
+	}
 	for (int i = 0; i < 4; i++) {
 		git_oid id;
 		/* a tip git cannot resolve is fatal to it: only refs we have */
@@ -318,15 +245,19 @@ static int fetch(gt_repo *repo, const char *remote, int quiet)
 	args[n++] = ledger.buf;
 	args[n++] = notes.buf;
 	args[n] = NULL;
-	r = run_git(NULL, repo, args);
+	r = gt_transport_git(NULL, t, args);
+	if (r > 0)
+		r = gt_error_set(GT_ERROR, "git fetch %s failed (exit %d)", remote, r);
+	else if (r == 0)
+		r = gt_transport_store_fetched(t);
+out:
+	gt_transport_free(t);
 	for (int i = 0; i < 4; i++)
 		gt_strbuf_release(&tips[i]);
 	free(tracking);
 	free(tracking_notes);
 	gt_strbuf_release(&ledger);
 	gt_strbuf_release(&notes);
-	if (r > 0)
-		return gt_error_set(GT_ERROR, "git fetch %s failed (exit %d)", remote, r);
 	return r;
 }
 
@@ -356,7 +287,7 @@ static int merge_notes(gt_repo *repo, const char *remote)
 	/* git's own notes merge, keeping every line of both sides */
 	const char *args[] = { "notes", "--ref=" NOTES_REF, "merge", "--quiet",
 			       "--strategy=cat_sort_uniq", tracking, NULL };
-	if ((r = run_git(NULL, repo, args)) > 0)
+	if ((r = gt_git_run(NULL, repo, args)) > 0)
 		r = gt_error_set(GT_ERROR, "git notes merge of %s failed (exit %d)", tracking, r);
 out:
 	free(tracking);
@@ -390,39 +321,75 @@ static int ahead(gt_repo *repo, const char *ours_ref, const char *tracking)
 }
 
 /*
+ * Did git push --porcelain report "<src>:<dst>" as done? Its lines are
+ * "<flag>\t<src>:<dst>\t<summary>": ' ' fast-forward, '+' forced, '*'
+ * new, '=' up to date; '!' rejected.
+ */
+static int push_done(const char *out, const char *spec)
+{
+	size_t len = strlen(spec);
+	for (const char *l = out; *l;) {
+		size_t n = strcspn(l, "\n");
+		if (n > len + 2 && strchr(" +*=", l[0]) && l[1] == '\t' &&
+		    !strncmp(l + 2, spec, len) && l[2 + len] == '\t')
+			return 1;
+		l += n + (l[n] == '\n');
+	}
+	return 0;
+}
+
+/*
  * Push what moved. 0 pushed (or nothing to push), 1 rejected because
- * the remote moved (fetch and merge again), < 0 error.
+ * the remote moved (fetch and merge again), < 0 error. What the remote
+ * took becomes our remote-tracking ref at once: no need to ask it.
  */
 static int push(int *pushed, gt_repo *repo, const char *remote, int quiet)
 {
 	char *tl = gt_sync_tracking_ledger(remote), *tn = gt_sync_tracking_notes(remote);
+	static const char *const specs[2] = { GT_LEDGER_REF ":" GT_LEDGER_REF,
+					      NOTES_REF ":" NOTES_REF };
+	static const char *const srcs[2] = { GT_LEDGER_REF, NOTES_REF };
+	int want[2];
 	const char *args[12];
 	size_t n = 0;
 	gt_strbuf out = GT_STRBUF_INIT;
+	gt_transport *t = NULL;
 	int r;
 
+	*pushed = 0;
+	want[0] = ahead(repo, GT_LEDGER_REF, tl);
+	want[1] = ahead(repo, NOTES_REF, tn);
+	if (!want[0] && !want[1]) {
+		r = 0; /* nothing to push */
+		goto out;
+	}
 	args[n++] = "push";
 	args[n++] = "--porcelain";
 	if (quiet)
 		args[n++] = "--quiet";
 	args[n++] = remote;
-	if (ahead(repo, GT_LEDGER_REF, tl))
-		args[n++] = GT_LEDGER_REF ":" GT_LEDGER_REF;
-	if (ahead(repo, NOTES_REF, tn))
-		args[n++] = NOTES_REF ":" NOTES_REF;
+	for (int i = 0; i < 2; i++)
+		if (want[i])
+			args[n++] = specs[i];
 	args[n] = NULL;
-	*pushed = 0;
-	if (n == (size_t)(quiet ? 4 : 3)) {
-		r = 0; /* nothing to push */
+	if ((r = gt_transport_open(&t, repo, remote)) < 0)
 		goto out;
+	r = gt_transport_git(&out, t, args);
+	if (r < 0)
+		goto out;
+	/* --quiet prints no status when all went well: exit 0 says so */
+	for (int i = 0; i < 2; i++) {
+		int e;
+		if (want[i] && (r == 0 || push_done(out.buf ? out.buf : "", specs[i])) &&
+		    (e = gt_transport_store_pushed(t, srcs[i])) < 0) {
+			r = e;
+			goto out;
+		}
 	}
-	r = run_git(&out, repo, args);
 	if (r == 0) {
 		*pushed = 1;
 		goto out;
 	}
-	if (r < 0)
-		goto out;
 	/* "!\t<src>:<dst>\t[rejected] (fetch first)" and the like */
 	if (strstr(out.buf ? out.buf : "", "[rejected]")) {
 		r = 1;
@@ -432,6 +399,7 @@ static int push(int *pushed, gt_repo *repo, const char *remote, int quiet)
 		r = gt_error_set(GT_ERROR, "git push %s failed (exit %d)", remote, r);
 	}
 out:
+	gt_transport_free(t);
 	gt_strbuf_release(&out);
 	free(tl);
 	free(tn);
