@@ -790,18 +790,12 @@ static char *record_path(gt_repo *repo)
 	return gt_strbuf_detach(&sb);
 }
 
-/* The stat data of packed-refs (inode, size, mtime in ns), or "-". */
+/* The stat data of packed-refs (gt_refs_stat_line). */
 static void packed_stat(gt_strbuf *out, gt_repo *repo)
 {
 	gt_strbuf path = GT_STRBUF_INIT;
-	struct stat st;
 	gt_strbuf_addf(&path, "%spacked-refs", git_repository_commondir(gt_repo_git(repo)));
-	if (stat(path.buf, &st) < 0)
-		gt_strbuf_adds(out, "-");
-	else
-		gt_strbuf_addf(out, "%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
-			       (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			       st.st_mtim.tv_nsec);
+	gt_refs_stat_line(out, path.buf);
 	gt_strbuf_release(&path);
 }
 

@@ -409,6 +409,31 @@ int gt_refs_foreach_loose(git_repository *repo, const char *prefix, gt_refs_each
 	return r;
 }
 
+void gt_refs_stat_line(gt_strbuf *out, const char *path)
+{
+	struct stat st;
+	struct timespec now;
+	if (stat(path, &st) < 0) {
+		gt_strbuf_adds(out, "-");
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t age_ms = ((int64_t)now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+			 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+	/* a whole-second mtime may come from a file system that keeps no more */
+	int64_t racy_ms = st.st_mtim.tv_nsec ? GT_REFS_RACY_MS : 2000;
+	/* tests: GT_TEST_RACY_MS sets the window (0: never racy; large: always) */
+	const char *test_ms = getenv("GT_TEST_RACY_MS");
+	if (test_ms)
+		racy_ms = strtoll(test_ms, NULL, 10);
+	if (age_ms < racy_ms) {
+		gt_strbuf_addf(out, "racy %ld.%09ld.%ld", (long)now.tv_sec, now.tv_nsec, (long)getpid());
+		return;
+	}
+	gt_strbuf_addf(out, "%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
+		       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
 static int push_name(const char *refname, const git_oid *tip, void *payload)
 {
 	(void)tip;

@@ -4,6 +4,7 @@
 #include <git2.h>
 #include "parse-options.h"
 #include "repo.h"
+#include "strbuf.h"
 
 /*
  * Reading and moving refs in git's files backend, as git itself does:
@@ -50,6 +51,20 @@ int gt_refs_foreach_prefix(git_repository *repo, const char *prefix, gt_refs_eac
  */
 int gt_refs_foreach_loose(git_repository *repo, const char *prefix, gt_refs_each_cb cb,
 			  void *payload);
+
+/*
+ * Append the stat data of a ref file or directory at path (inode, size,
+ * mtime in ns; "-" when absent) to out: what tells later, without
+ * reading it, whether it changed, as git's index tells files. A file
+ * changed less than GT_REFS_RACY_MS ago is racy, as git calls index
+ * entries so: a rewrite within the same tick of the file system's clock
+ * (Linux stamps files from a clock that moves every 1-10 ms), the inode
+ * reused, could leave all three alike. It is written as a value no later
+ * stat matches. An mtime of whole seconds (a file system that keeps no
+ * more) is racy for two seconds.
+ */
+#define GT_REFS_RACY_MS 20
+void gt_refs_stat_line(gt_strbuf *out, const char *path);
 
 typedef struct gt_ref_update {
 	const char *refname;

@@ -73,15 +73,11 @@ static char *refs_fingerprint(gt_repo *repo)
 	for (size_t i = 0; i < gt_registry_count() && n < 16; i++)
 		dirs[n++] = gt_registry_type(i)->ref_prefix;
 	for (size_t i = 0; i < n; i++) {
-		struct stat st;
 		gt_strbuf_reset(&path);
 		gt_strbuf_addf(&path, "%s%s", common, dirs[i]);
-		if (stat(path.buf, &st) < 0)
-			gt_strbuf_addf(&fp, "%s -\n", dirs[i]);
-		else
-			gt_strbuf_addf(&fp, "%s %llu %lld %lld.%09ld\n", dirs[i],
-				       (unsigned long long)st.st_ino, (long long)st.st_size,
-				       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		gt_strbuf_addf(&fp, "%s ", dirs[i]);
+		gt_refs_stat_line(&fp, path.buf);
+		gt_strbuf_addch(&fp, '\n');
 	}
 	gt_strbuf_release(&path);
 	return gt_strbuf_detach(&fp);

@@ -2,6 +2,10 @@
 test_description='gt merge reads what differs between two ledgers: still exact, still checked'
 . ./test-lib.sh
 
+# the quick paths are asserted below: no ref file counts as just changed
+# (racy), however fast the steps follow each other; one test sets it back
+GT_TEST_RACY_MS=0 && export GT_TEST_RACY_MS
+
 # ledger_entries <repo> <ledger>: "<tip> <ref>" of every entry, sorted
 ledger_entries() {
 	git -C "$1" ls-tree -r "$2" |
@@ -162,6 +166,13 @@ test_expect_success 'the record lost or stale: every ref is read' '
 	echo junk >b/.git/gastown/merged &&
 	merge_b && test_grep "read every ref" say &&
 	merge_b && test_grep "loose refs" say
+'
+
+test_expect_success 'packed-refs changed just before a merge: the next merge reads every ref' '
+	(cd b && git pack-refs --all) && merge_b && merge_b && test_grep "read 0 loose refs" say &&
+	(cd b && git pack-refs --all && git fetch -q origin && GT_TEST_RACY_MS=60000 gt merge -q) &&
+	merge_b && test_grep "read every ref" say &&
+	merge_b && test_grep "read 0 loose refs" say
 '
 
 test_expect_success 'too many loose refs: all read, the loose ones folded into packed-refs' '
