@@ -178,20 +178,13 @@ out:
 static void remember_synced(gt_repo *repo, const char *remote, const char *fingerprint)
 {
 	char *path = synced_path(repo, remote);
-	gt_strbuf line = GT_STRBUF_INIT, tmp = GT_STRBUF_INIT;
+	gt_strbuf line = GT_STRBUF_INIT;
 
 	ours_line(&line, repo);
 	gt_strbuf_adds(&line, fingerprint);
-	gt_strbuf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = gt_repo_ensure_gastown_dir(repo) == 0 ? fopen(tmp.buf, "w") : NULL;
-	if (f && fwrite(line.buf, 1, line.len, f) == line.len && fclose(f) == 0)
-		rename(tmp.buf, path);
-	else if (f)
-		fclose(f);
-	unlink(tmp.buf);
+	gt_repo_write_record(repo, strrchr(path, '/') + 1, line.buf);
 	free(path);
 	gt_strbuf_release(&line);
-	gt_strbuf_release(&tmp);
 }
 
 /* --- fetch, merge, push --------------------------------------------------- */
