@@ -1,5 +1,6 @@
 #include "sync.h"
 #include "error.h"
+#include "ledger.h"
 #include "refs.h"
 #include "registry.h"
 #include "remote.h"
@@ -328,6 +329,27 @@ static int push_done(const char *out, const char *spec)
 }
 
 /*
+ * "--force-with-lease=refs/gastown/ledger:<the remote's ledger we
+ * merged>" (empty: the remote has none) when our ledger descends from
+ * it, so that the lease can only ever move the remote's ledger forward;
+ * 0 (a plain push) otherwise.
+ */
+static int lease_arg(gt_strbuf *out, gt_repo *repo, const char *tracking)
+{
+	git_oid ours, theirs;
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	int have = read_optional(&theirs, repo, tracking);
+	if (have < 0 || read_optional(&ours, repo, GT_LEDGER_REF) <= 0)
+		return 0;
+	if (have && !gt_ledger_descends(repo, &ours, &theirs))
+		return 0;
+	if (have)
+		git_oid_tostr(hex, sizeof(hex), &theirs);
+	gt_strbuf_addf(out, "--force-with-lease=%s:%s", GT_LEDGER_REF, hex);
+	return 1;
+}
+
+/*
  * Push what moved. 0 pushed (or nothing to push), 1 rejected because
  * the remote moved (fetch and merge again), < 0 error. What the remote
  * took becomes our remote-tracking ref at once: no need to ask it.
@@ -341,7 +363,7 @@ static int push(int *pushed, gt_repo *repo, const char *remote, int quiet)
 	int want[2];
 	const char *args[12];
 	size_t n = 0;
-	gt_strbuf out = GT_STRBUF_INIT;
+	gt_strbuf out = GT_STRBUF_INIT, lease = GT_STRBUF_INIT;
 	gt_transport *t = NULL;
 	int r;
 
@@ -356,6 +378,17 @@ static int push(int *pushed, gt_repo *repo, const char *remote, int quiet)
 	args[n++] = "--porcelain";
 	if (quiet)
 		args[n++] = "--quiet";
+	/*
+	 * The ledger goes as a compare-and-swap on the remote's value we
+	 * merged, which it descends from: git then skips its own check that
+	 * the push is a fast-forward, a walk that reaches (without commit
+	 * graphs) every entity commit newer than the oldest one a change
+	 * builds on (0.57 s at 10k beads for the first change of 110 beads).
+	 * A remote that moved meanwhile rejects it as it would a non-fast-
+	 * forward ("stale info"): fetch and merge again.
+	 */
+	if (want[0] && lease_arg(&lease, repo, tl))
+		args[n++] = lease.buf;
 	args[n++] = remote;
 	for (int i = 0; i < 2; i++)
 		if (want[i])
@@ -390,6 +423,7 @@ static int push(int *pushed, gt_repo *repo, const char *remote, int quiet)
 out:
 	gt_transport_free(t);
 	gt_strbuf_release(&out);
+	gt_strbuf_release(&lease);
 	free(tl);
 	free(tn);
 	return r;

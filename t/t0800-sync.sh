@@ -150,6 +150,22 @@ test_expect_success 'the remote moved before our push: fetch, merge, push again'
 	(cd b && gt sync -q) && same_state
 '
 
+test_expect_success 'the ledger is pushed as a compare-and-swap on the merged remote value' '
+	(cd a && gt update bd-2 -p 2 >/dev/null) &&
+	theirs=$(git -C a rev-parse refs/remotes/origin/gastown/ledger) &&
+	(cd a && GIT_TRACE=$TRASH_DIRECTORY/trace-lease gt sync -q) &&
+	grep "push.*--force-with-lease=refs/gastown/ledger:$theirs" trace-lease &&
+	test "$(git -C hub.git rev-parse refs/gastown/ledger)" = "$(git -C a rev-parse refs/gastown/ledger)" &&
+	git -C hub.git merge-base --is-ancestor $theirs refs/gastown/ledger
+'
+
+test_expect_success 'a remote that denies non-fast-forwards takes the ledger' '
+	git -C hub.git config receive.denyNonFastForwards true &&
+	test_when_finished "git -C hub.git config --unset receive.denyNonFastForwards" &&
+	(cd a && gt update bd-2 -p 1 >/dev/null && gt sync -q) &&
+	(cd b && gt sync -q) && same_state
+'
+
 test_expect_success 'plain git fetch, then gt merge' '
 	(cd a && gt create --id bd-20 "Fetched by git" >/dev/null && gt sync -q) &&
 	git -C b fetch -q origin &&
