@@ -523,6 +523,15 @@ static int set_main_ref(gt_repo *repo, const char *refname, const git_oid *id)
 	}
 }
 
+/* Remove a remote-tracking ref of the main repository (libgit2: loose and packed). */
+static int remove_main_ref(gt_repo *repo, const char *refname)
+{
+	int r = git_reference_remove(gt_repo_git(repo), refname);
+	if (r < 0 && r != GIT_ENOTFOUND)
+		return gt_error_git(r, "cannot remove %s", refname);
+	return 0;
+}
+
 int gt_transport_store_fetched(gt_transport *t)
 {
 	int r = 0;
@@ -536,6 +545,8 @@ int gt_transport_store_fetched(gt_transport *t)
 			r = read_packed(&id, t->side, t->refs[i]);
 		if (r > 0)
 			r = set_main_ref(t->repo, t->refs[i], &id);
+		else if (r == 0 && t->have[i])
+			r = remove_main_ref(t->repo, t->refs[i]); /* pruned: the remote has none */
 		free(path);
 	}
 	return r;

@@ -72,7 +72,8 @@ int gt_transport_git(gt_strbuf *out, gt_transport *t, const char *const *args);
 /*
  * After a fetch: copy the side's remote-tracking refs of the remote into
  * the main repository (a no-op when git ran there). A tracking ref the
- * side lacks is left alone in the main repository.
+ * side lacks after the fetch (git fetch --prune dropped it: the remote
+ * has no such ref) goes from the main repository too.
  */
 int gt_transport_store_fetched(gt_transport *t);
 

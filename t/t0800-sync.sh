@@ -166,6 +166,15 @@ test_expect_success 'a remote that denies non-fast-forwards takes the ledger' '
 	(cd b && gt sync -q) && same_state
 '
 
+test_expect_success 'a remote that lost its ledger (a new server at the same URL) gets it again' '
+	git init -q --bare hub2.git &&
+	git -C a remote set-url origin ../hub2.git &&
+	test_when_finished "git -C a remote set-url origin ../hub.git" &&
+	(cd a && gt sync) >out &&
+	test_grep "pushed to origin" out &&
+	test "$(git -C hub2.git rev-parse refs/gastown/ledger)" = "$(git -C a rev-parse refs/gastown/ledger)"
+'
+
 test_expect_success 'plain git fetch, then gt merge' '
 	(cd a && gt create --id bd-20 "Fetched by git" >/dev/null && gt sync -q) &&
 	git -C b fetch -q origin &&
