@@ -470,9 +470,9 @@ for n in $sizes; do
 	row "A: sync, fetch B's $changes (ms)" "${R[$n,a2]}" "A: git fetch + ff (ms)" "$(median_ms "${pa2[@]}")"
 	test $with_fossil = 0 || row "" "" "A: fossil sync (ms)" "$(median_ms "${fa2[@]}")"
 	row "  wire A / B / A again (KiB)" "$wa / $wb / $wa2" "  git wire (KiB)" "$wpa / $wpb / $wpa2"
+	test $with_fossil = 0 || row "" "" "  fossil wire (KiB)" "$wfa / $wfb / $wfa2"
 	row "first change of 110 beads: A / B / A again (ms)" \
 		"$(median_ms "${fa_[@]}") / ${R[$n,fb]} / $(median_ms "${fa2_[@]}")" "" ""
-	test $with_fossil = 0 || row "" "" "  fossil wire (KiB)" "$wfa / $wfb / $wfa2"
 	test $gt_ok = 1 || echo "  (gt sync failed or disagreed in round $r, see above)"
 
 	# 3. nothing changed anywhere
