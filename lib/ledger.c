@@ -98,6 +98,30 @@ char *gt_ledger_split_path(const char *refname)
 }
 
 /*
+ * Whether a shard tree holds both parts of a split (trees named by one
+ * hex digit) and anything else: no writer makes one, and a ref could
+ * then be in it twice over.
+ */
+/* A part of a split shard: a tree named by one hex digit. */
+static int is_part(const git_tree_entry *e)
+{
+	const char *n = git_tree_entry_name(e);
+	return git_tree_entry_type(e) == GIT_OBJECT_TREE && is_hex_digit(n[0]) && !n[1];
+}
+
+static int shard_mixed(const git_tree *t)
+{
+	int parts = 0, other = 0;
+	for (size_t i = 0; i < git_tree_entrycount(t); i++) {
+		if (is_part(git_tree_entry_byindex(t, i)))
+			parts = 1;
+		else
+			other = 1;
+	}
+	return parts && other;
+}
+
+/*
  * The length of the shard part of a tree path: 0 at the top, 3 for
  * "<xx>/...", 5 for "<xx>/<y>/..." in a split shard.
  */
@@ -184,6 +208,9 @@ static int diff_subtrees(struct read_ctx *c, const git_tree_entry *x, const git_
 				 git_tree_entry_name(x));
 	else if (y && git_tree_lookup(&tb, git, git_tree_entry_id(y)) < 0)
 		r = gt_error_set(GT_ECORRUPT, "%s: tree %s%s is missing", c->what, c->path.buf,
+				 git_tree_entry_name(y));
+	if (r == 0 && tb && !len && (c->flags & GT_LEDGER_CHECK) && shard_mixed(tb))
+		r = gt_error_set(GT_ECORRUPT, "%s: shard %s is split and flat at once", c->what,
 				 git_tree_entry_name(y));
 	/* ref names are short: a deep tree is not a ledger's */
 	if (r == 0 && c->path.len > 1024)
@@ -612,12 +639,9 @@ static size_t shard_max(void)
 /* Whether a shard tree is split: its parts are named by one hex digit. */
 static int shard_is_split(const git_tree *t)
 {
-	for (size_t i = 0; i < git_tree_entrycount(t); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *n = git_tree_entry_name(e);
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE && is_hex_digit(n[0]) && !n[1])
+	for (size_t i = 0; i < git_tree_entrycount(t); i++)
+		if (is_part(git_tree_entry_byindex(t, i)))
 			return 1;
-	}
 	return 0;
 }
 

@@ -91,6 +91,22 @@ test_expect_success 'an entry in the wrong part of a split shard is refused, by 
 	test "$(git -C hub.git rev-parse refs/gastown/ledger)" = "$ledger"
 '
 
+test_expect_success 'a shard both split and flat is refused' '
+	ledger=$(git -C b rev-parse refs/gastown/ledger) &&
+	path=$(split_paths b | head -n 1) &&
+	shard=${path%%/*} &&
+	tip=$(git -C b rev-parse refs/gastown/beads/bd-1) &&
+	idx=$PWD/idx-mixed &&
+	GIT_INDEX_FILE=$idx git -C b read-tree $ledger &&
+	GIT_INDEX_FILE=$idx git -C b update-index --add --cacheinfo "160000,$tip,$shard/config" &&
+	tree=$(GIT_INDEX_FILE=$idx git -C b write-tree) &&
+	bad=$(git -C b commit-tree -p $ledger -m "ledger: 302 refs" $tree) &&
+	git -C b update-ref refs/remotes/origin/gastown/ledger $bad &&
+	(cd b && test_expect_code 3 gt merge origin 2>../err) &&
+	test_grep "shard $shard is split and flat at once" err &&
+	git -C b update-ref refs/remotes/origin/gastown/ledger $ledger
+'
+
 test_expect_success 'a ref named like a shard part (one hex digit) is not carried' '
 	tip=$(git -C a rev-parse refs/gastown/beads/bd-1) &&
 	git -C a update-ref refs/gastown/a/bd-1 $tip &&
