@@ -48,8 +48,18 @@ const gt_ledger_entry *gt_ledger_map_find(const gt_ledger_map *m, const char *re
 	return bsearch(&key, m->items, m->nr, sizeof(*m->items), cmp_entry);
 }
 
+static int is_hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
 int gt_ledger_carries(const char *refname)
 {
+	const char *rel = refname + strlen(GT_REF_ROOT);
+	/* a one-hex-digit name is a split shard's part (see ledger.h) */
+	if (!strncmp(refname, GT_REF_ROOT, strlen(GT_REF_ROOT)) && is_hex_digit(rel[0]) &&
+	    (rel[1] == '/' || !rel[1]))
+		return 0;
 	switch (gt_registry_ref_kind(refname, NULL)) {
 	case GT_REF_ENTITY:
 	case GT_REF_CONFIG:
@@ -60,17 +70,66 @@ int gt_ledger_carries(const char *refname)
 	}
 }
 
-char *gt_ledger_path(const char *refname)
+/* The hex SHA-1 of the blob holding refname's name below refs/gastown/. */
+static void name_hash(char hex[GIT_OID_HEXSZ + 1], const char *refname)
 {
 	const char *rel = refname + strlen(GT_REF_ROOT);
 	git_oid h;
+	git_odb_hash(&h, rel, strlen(rel), GIT_OBJECT_BLOB);
+	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &h);
+}
+
+char *gt_ledger_path(const char *refname)
+{
 	char hex[GIT_OID_HEXSZ + 1];
 	gt_strbuf sb = GT_STRBUF_INIT;
-
-	git_odb_hash(&h, rel, strlen(rel), GIT_OBJECT_BLOB);
-	git_oid_tostr(hex, sizeof(hex), &h);
-	gt_strbuf_addf(&sb, "%.2s/%s", hex, rel);
+	name_hash(hex, refname);
+	gt_strbuf_addf(&sb, "%.2s/%s", hex, refname + strlen(GT_REF_ROOT));
 	return gt_strbuf_detach(&sb);
+}
+
+char *gt_ledger_split_path(const char *refname)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	gt_strbuf sb = GT_STRBUF_INIT;
+	name_hash(hex, refname);
+	gt_strbuf_addf(&sb, "%.2s/%c/%s", hex, hex[2], refname + strlen(GT_REF_ROOT));
+	return gt_strbuf_detach(&sb);
+}
+
+/*
+ * Whether a shard tree holds both parts of a split (trees named by one
+ * hex digit) and anything else: no writer makes one, and a ref could
+ * then be in it twice over.
+ */
+/* A part of a split shard: a tree named by one hex digit. */
+static int is_part(const git_tree_entry *e)
+{
+	const char *n = git_tree_entry_name(e);
+	return git_tree_entry_type(e) == GIT_OBJECT_TREE && is_hex_digit(n[0]) && !n[1];
+}
+
+static int shard_mixed(const git_tree *t)
+{
+	int parts = 0, other = 0;
+	for (size_t i = 0; i < git_tree_entrycount(t); i++) {
+		if (is_part(git_tree_entry_byindex(t, i)))
+			parts = 1;
+		else
+			other = 1;
+	}
+	return parts && other;
+}
+
+/*
+ * The length of the shard part of a tree path: 0 at the top, 3 for
+ * "<xx>/...", 5 for "<xx>/<y>/..." in a split shard.
+ */
+static size_t shard_len(const char *path)
+{
+	if (strlen(path) < 3 || path[2] != '/')
+		return 0;
+	return is_hex_digit(path[3]) && path[4] == '/' ? 5 : 3;
 }
 
 /* --- reading ------------------------------------------------------------ */
@@ -91,13 +150,14 @@ struct read_ctx {
 static int check_entry(struct read_ctx *c, const git_tree_entry *e, gt_strbuf *ref)
 {
 	const char *name = git_tree_entry_name(e);
-	const char *slash = strchr(c->path.buf, '/');
-	int ok = slash && git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT;
+	size_t len = shard_len(c->path.buf);
+	int ok = len && git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT;
 	if (ok) {
-		char *path = gt_ledger_path(ref->buf);
-		ok = gt_ledger_carries(ref->buf) && !strncmp(path, c->path.buf, 2) &&
-		     slash - c->path.buf == 2 && git_reference_is_valid_name(ref->buf) == 1;
-		free(path);
+		char hex[GIT_OID_HEXSZ + 1];
+		name_hash(hex, ref->buf);
+		ok = gt_ledger_carries(ref->buf) && !strncmp(hex, c->path.buf, 2) &&
+		     (len == 3 || c->path.buf[3] == hex[2]) &&
+		     git_reference_is_valid_name(ref->buf) == 1;
 	}
 	if (!ok)
 		return gt_error_set(GT_ECORRUPT, "%s: '%s%s' is not a ledger entry", c->what,
@@ -108,11 +168,9 @@ static int check_entry(struct read_ctx *c, const git_tree_entry *e, gt_strbuf *r
 /* The ref an entry under c->path names: refs/gastown/<dirs>/<name>. */
 static void entry_ref(gt_strbuf *ref, const struct read_ctx *c, const git_tree_entry *e)
 {
-	const char *slash = strchr(c->path.buf, '/');
 	gt_strbuf_reset(ref);
 	gt_strbuf_adds(ref, GT_REF_ROOT);
-	if (slash)
-		gt_strbuf_adds(ref, slash + 1);
+	gt_strbuf_adds(ref, c->path.buf + shard_len(c->path.buf));
 	gt_strbuf_adds(ref, git_tree_entry_name(e));
 }
 
@@ -150,6 +208,9 @@ static int diff_subtrees(struct read_ctx *c, const git_tree_entry *x, const git_
 				 git_tree_entry_name(x));
 	else if (y && git_tree_lookup(&tb, git, git_tree_entry_id(y)) < 0)
 		r = gt_error_set(GT_ECORRUPT, "%s: tree %s%s is missing", c->what, c->path.buf,
+				 git_tree_entry_name(y));
+	if (r == 0 && tb && !len && (c->flags & GT_LEDGER_CHECK) && shard_mixed(tb))
+		r = gt_error_set(GT_ECORRUPT, "%s: shard %s is split and flat at once", c->what,
 				 git_tree_entry_name(y));
 	/* ref names are short: a deep tree is not a ledger's */
 	if (r == 0 && c->path.len > 1024)
@@ -220,6 +281,31 @@ static int diff_trees(struct read_ctx *c, const git_tree *a, const git_tree *b)
 	return r;
 }
 
+/*
+ * Drop the refs both sides give one tip (from a's entry first_a and b's
+ * first_b on; both sorted): they differ in place only, as when a shard
+ * was split on one side.
+ */
+static void drop_same(gt_ledger_map *a, size_t first_a, gt_ledger_map *b, size_t first_b)
+{
+	size_t i = first_a, j = first_b, na = first_a, nb = first_b;
+	while (i < a->nr || j < b->nr) {
+		int c = i == a->nr ? 1 : j == b->nr ? -1 :
+			strcmp(a->items[i].refname, b->items[j].refname);
+		if (c == 0 && git_oid_equal(&a->items[i].tip, &b->items[j].tip)) {
+			free(a->items[i++].refname);
+			free(b->items[j++].refname);
+			continue;
+		}
+		if (c <= 0)
+			a->items[na++] = a->items[i++];
+		if (c >= 0)
+			b->items[nb++] = b->items[j++];
+	}
+	a->nr = na;
+	b->nr = nb;
+}
+
 /* The tree of a ledger commit; GT_ECORRUPT when it is not a readable commit. */
 static int ledger_tree(git_tree **out, gt_repo *repo, const git_oid *commit)
 {
@@ -239,7 +325,7 @@ int gt_ledger_diff(gt_ledger_map *out_a, gt_ledger_map *out_b, gt_repo *repo,
 	git_tree *ta = NULL, *tb = NULL;
 	char what[GIT_OID_HEXSZ + 1] = "";
 	struct read_ctx c = { repo, out_a, out_b, flags, what, GT_STRBUF_INIT };
-	size_t first_b = out_b->nr;
+	size_t first_a = out_a ? out_a->nr : 0, first_b = out_b->nr;
 	gt_ledger_map none = GT_LEDGER_MAP_INIT;
 	int r;
 
@@ -254,6 +340,7 @@ int gt_ledger_diff(gt_ledger_map *out_a, gt_ledger_map *out_b, gt_repo *repo,
 		goto out;
 	gt_ledger_map_sort(c.out_a);
 	gt_ledger_map_sort(c.out_b);
+	drop_same(c.out_a, first_a, c.out_b, first_b);
 	/* a shard holds each name once, and each name has one shard */
 	for (size_t i = first_b + 1; (flags & GT_LEDGER_CHECK) && i < out_b->nr; i++)
 		if (!strcmp(out_b->items[i - 1].refname, out_b->items[i].refname)) {
@@ -277,12 +364,20 @@ int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
 
 int gt_ledger_lookup(git_oid *out, const git_tree *tree, const char *refname)
 {
-	char *path = gt_ledger_path(refname);
+	/* in a split shard, else in a flat one */
+	char *path = gt_ledger_split_path(refname);
 	git_tree_entry *e = NULL;
 	int r = git_tree_entry_bypath(&e, tree, path);
 	free(path);
-	if (r == GIT_ENOTFOUND)
+	if (r == GIT_ENOTFOUND) {
+		path = gt_ledger_path(refname);
+		r = git_tree_entry_bypath(&e, tree, path);
+		free(path);
+	}
+	if (r == GIT_ENOTFOUND) {
+		git_error_clear();
 		return 0;
+	}
 	if (r < 0)
 		return gt_error_git(r, "cannot read the ledger entry of %s", refname);
 	r = git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT;
@@ -508,16 +603,124 @@ static int carry(git_oid **parents, size_t *np, git_repository *git)
 	return 0;
 }
 
+/* --- shards ------------------------------------------------------------ */
+
+/* A change's shard and place in changes; a split shard's new tree. */
+struct by_shard {
+	char shard[3];
+	size_t index;
+	git_oid tree;
+};
+
+static int cmp_by_shard(const void *a, const void *b)
+{
+	const struct by_shard *x = a, *y = b;
+	int c = memcmp(x->shard, y->shard, 2);
+	return c ? c : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The empty tree, as a tree (git_tree_create_updated wants one to start from). */
+static int empty_tree_of(git_tree **out, git_repository *git)
+{
+	git_oid id;
+	int r = empty_tree(&id, git);
+	if (r == 0 && (r = git_tree_lookup(out, git, &id)) < 0)
+		r = gt_error_git(r, "cannot read the empty tree");
+	return r;
+}
+
+/* The most entries a shard holds flat (tests: GT_TEST_LEDGER_SHARD_MAX). */
+static size_t shard_max(void)
+{
+	const char *t = getenv("GT_TEST_LEDGER_SHARD_MAX");
+	return t ? (size_t)strtoul(t, NULL, 10) : GT_LEDGER_SHARD_MAX;
+}
+
+/* Whether a shard tree is split: its parts are named by one hex digit. */
+static int shard_is_split(const git_tree *t)
+{
+	for (size_t i = 0; i < git_tree_entrycount(t); i++)
+		if (is_part(git_tree_entry_byindex(t, i)))
+			return 1;
+	return 0;
+}
+
+struct shard_walk {
+	gt_ledger_map *out; /* the refs of a flat shard */
+};
+
+static int collect_shard(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct shard_walk *w = payload;
+	gt_strbuf ref = GT_STRBUF_INIT;
+	if (git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT)
+		return 0;
+	gt_strbuf_addf(&ref, "%s%s%s", GT_REF_ROOT, root, git_tree_entry_name(e));
+	gt_ledger_map_add(w->out, ref.buf, git_tree_entry_id(e));
+	gt_strbuf_release(&ref);
+	return 0;
+}
+
+/*
+ * A flat shard that outgrew the bound, written split: its entries (from
+ * the base, flat) with the changes [from, to) of it applied, each at
+ * "<y>/<name>" below the shard. *out receives the new shard tree.
+ */
+static int split_shard(git_oid *out, git_repository *git, const git_tree *flat,
+		       const gt_ledger_map *changes, const size_t *order, size_t from, size_t to,
+		       const git_tree *empty)
+{
+	gt_ledger_map all = GT_LEDGER_MAP_INIT;
+	struct shard_walk w = { &all };
+	git_tree_update *u = NULL;
+	size_t n = 0;
+	int r = flat ? git_tree_walk(flat, GIT_TREEWALK_PRE, collect_shard, &w) : 0;
+
+	for (size_t i = from; r == 0 && i < to; i++)
+		gt_ledger_map_add(&all, changes->items[order[i]].refname, &changes->items[order[i]].tip);
+	if (r < 0) {
+		r = gt_error_git(r, "cannot read a ledger shard");
+		goto out;
+	}
+	/* sorted, a change after the base entry it replaces: keep the last */
+	gt_ledger_map_sort(&all);
+	u = gt_xcalloc(all.nr + 1, sizeof(*u));
+	for (size_t i = 0; i < all.nr; i++) {
+		if (i + 1 < all.nr && !strcmp(all.items[i].refname, all.items[i + 1].refname))
+			continue;
+		char *path = gt_ledger_split_path(all.items[i].refname);
+		u[n].action = GIT_TREE_UPDATE_UPSERT;
+		u[n].id = all.items[i].tip;
+		u[n].filemode = GIT_FILEMODE_COMMIT;
+		u[n].path = gt_xstrdup(path + 3); /* below the shard */
+		free(path);
+		n++;
+	}
+	if ((r = git_tree_create_updated(out, git, (git_tree *)empty, n, u)) < 0)
+		r = gt_error_git(r, "cannot write a split ledger shard");
+out:
+	for (size_t i = 0; i < n; i++)
+		free((char *)u[i].path);
+	free(u);
+	gt_ledger_map_release(&all);
+	return r;
+}
+
 int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
 		    const git_oid *base, const git_oid *parents, size_t np, const char *message)
 {
 	git_repository *git = gt_repo_git(repo);
 	git_commit *base_commit = NULL;
 	git_tree *base_tree = NULL;
+	git_tree *empty_tree = NULL;
 	git_tree_update *updates = gt_xcalloc(changes->nr + 1, sizeof(*updates));
 	git_oid *tips = gt_xcalloc(changes->nr + 1, sizeof(*tips)), tree, *all = NULL;
-	size_t nu = 0, nt = 0, nall;
+	struct by_shard *bs = gt_xcalloc(changes->nr + 1, sizeof(*bs));
+	size_t *order = gt_xcalloc(changes->nr + 1, sizeof(*order)), nu = 0, nt = 0, nall;
+	char (*shard)[3] = gt_xcalloc(changes->nr + 1, sizeof(*shard));
+	struct by_shard *split_as = gt_xcalloc(changes->nr + 1, sizeof(*split_as));
 	int r;
+	size_t splits = 0;
 
 	if (base && (git_commit_lookup(&base_commit, git, base) < 0 ||
 		     git_commit_tree(&base_tree, base_commit) < 0)) {
@@ -525,31 +728,95 @@ int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
 				 git_oid_tostr_s(base));
 		goto out;
 	}
+	/* the changes by shard, in name order within each */
 	for (size_t i = 0; i < changes->nr; i++) {
-		const gt_ledger_entry *e = &changes->items[i];
-		updates[nu].action = GIT_TREE_UPDATE_UPSERT;
-		updates[nu].id = e->tip;
-		updates[nu].filemode = GIT_FILEMODE_COMMIT;
-		updates[nu].path = gt_ledger_path(e->refname);
-		nu++;
-		tips[nt++] = e->tip;
+		char hex[GIT_OID_HEXSZ + 1];
+		name_hash(hex, changes->items[i].refname);
+		memcpy(shard[i], hex, 2);
+		memcpy(bs[i].shard, hex, 2);
+		bs[i].index = i;
+		tips[nt++] = changes->items[i].tip;
 	}
-	if (!base_tree) {
-		/* git_tree_create_updated needs a baseline: start from an empty tree */
-		git_treebuilder *tb = NULL;
-		git_oid empty;
-		if ((r = git_treebuilder_new(&tb, git, NULL)) == 0 &&
-		    (r = git_treebuilder_write(&empty, tb)) == 0)
-			r = git_tree_lookup(&base_tree, git, &empty);
-		git_treebuilder_free(tb);
-		if (r < 0) {
-			r = gt_error_git(r, "cannot write an empty tree");
+	if (changes->nr)
+		qsort(bs, changes->nr, sizeof(*bs), cmp_by_shard);
+	for (size_t i = 0; i < changes->nr; i++)
+		order[i] = bs[i].index;
+	for (size_t from = 0, to; from < changes->nr; from = to) {
+		const char *xx = shard[order[from]];
+		git_tree *st = NULL;
+		const git_tree_entry *se = base_tree ? git_tree_entry_byname(base_tree, xx) : NULL;
+		for (to = from + 1; to < changes->nr && !memcmp(shard[order[to]], xx, 2); to++)
+			;
+		if (se && git_tree_entry_type(se) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&st, git, git_tree_entry_id(se)) < 0) {
+			r = gt_error_set(GT_ECORRUPT, "ledger shard %s is missing", xx);
 			goto out;
 		}
+		int split = st && shard_is_split(st);
+		size_t count = 0, added = 0;
+		if (!split) {
+			gt_ledger_map flat = GT_LEDGER_MAP_INIT;
+			struct shard_walk w = { &flat };
+			if (st)
+				git_tree_walk(st, GIT_TREEWALK_PRE, collect_shard, &w);
+			gt_ledger_map_sort(&flat);
+			count = flat.nr;
+			for (size_t i = from; i < to; i++)
+				added += !gt_ledger_map_find(&flat, changes->items[order[i]].refname);
+			gt_ledger_map_release(&flat);
+		}
+		if (!split && count + added > shard_max()) {
+			/* outgrown: the whole shard written split, set below */
+			if (!empty_tree && (r = empty_tree_of(&empty_tree, git)) < 0) {
+				git_tree_free(st);
+				goto out;
+			}
+			r = split_shard(&split_as[splits].tree, git, st, changes, order, from, to,
+					empty_tree);
+			memcpy(split_as[splits].shard, xx, 2);
+			git_tree_free(st);
+			if (r < 0)
+				goto out;
+			splits++;
+			continue;
+		}
+		git_tree_free(st);
+		for (size_t i = from; i < to; i++) {
+			const gt_ledger_entry *e = &changes->items[order[i]];
+			updates[nu].action = GIT_TREE_UPDATE_UPSERT;
+			updates[nu].id = e->tip;
+			updates[nu].filemode = GIT_FILEMODE_COMMIT;
+			updates[nu].path = split ? gt_ledger_split_path(e->refname)
+						 : gt_ledger_path(e->refname);
+			nu++;
+		}
 	}
-	if ((r = git_tree_create_updated(&tree, git, base_tree, nu, updates)) < 0) {
+	/* git_tree_create_updated needs a baseline: an empty tree when none */
+	if (!base_tree && !empty_tree && (r = empty_tree_of(&empty_tree, git)) < 0)
+		goto out;
+	if ((r = git_tree_create_updated(&tree, git, base_tree ? base_tree : empty_tree, nu,
+					 updates)) < 0) {
 		r = gt_error_git(r, "cannot write the ledger tree");
 		goto out;
+	}
+	if (splits) {
+		/* the split shards replace their flat selves at the top level */
+		git_tree *top = NULL;
+		git_treebuilder *tb = NULL;
+		if ((r = git_tree_lookup(&top, git, &tree)) == 0 &&
+		    (r = git_treebuilder_new(&tb, git, top)) == 0) {
+			for (size_t i = 0; r == 0 && i < splits; i++)
+				r = git_treebuilder_insert(NULL, tb, split_as[i].shard, &split_as[i].tree,
+							   GIT_FILEMODE_TREE);
+			if (r == 0)
+				r = git_treebuilder_write(&tree, tb);
+		}
+		git_treebuilder_free(tb);
+		git_tree_free(top);
+		if (r < 0) {
+			r = gt_error_git(r, "cannot write the ledger tree");
+			goto out;
+		}
 	}
 	if ((r = carry(&tips, &nt, git)) < 0)
 		goto out;
@@ -564,6 +831,11 @@ out:
 	free(updates);
 	free(tips);
 	free(all);
+	free(order);
+	free(shard);
+	free(bs);
+	free(split_as);
+	git_tree_free(empty_tree);
 	git_tree_free(base_tree);
 	git_commit_free(base_commit);
 	return r;

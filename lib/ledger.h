@@ -38,6 +38,20 @@
  * keeps its last published tip.
  */
 
+/*
+ * A shard holds its entries flat up to this many; past it, it is split
+ * 16 ways by the third hex digit of the names' hashes:
+ *
+ *   <xx>/<y>/<ref name without "refs/gastown/">   e.g. 3f/a/beads/bn-a1b2
+ *
+ * so that a change rewrites small trees however large the ledger grows
+ * (at 100k entities a flat shard is ~400 entries, 20 KB). The parts'
+ * one-hex-digit names are no carried ref's first component. Entries are
+ * never dropped, so a split shard stays split. Readers take either
+ * form of any shard; gt writes a shard split once it outgrows the bound.
+ */
+#define GT_LEDGER_SHARD_MAX 64
+
 #define GT_LEDGER_MAX_PARENTS 256
 #define GT_LEDGER_CHAIN_ABOVE (64 * GT_LEDGER_MAX_PARENTS)
 #define GT_LEDGER_CARRY_MESSAGE "ledger: carry\n"
@@ -65,8 +79,10 @@ const gt_ledger_entry *gt_ledger_map_find(const gt_ledger_map *m, const char *re
 /* Whether refname belongs in the ledger (shared, not the ledger itself). */
 int gt_ledger_carries(const char *refname);
 
-/* The tree path of refname ("3f/beads/bn-a1b2"); caller frees. */
+/* The tree path of refname in a flat shard ("3f/beads/bn-a1b2"); caller frees. */
 char *gt_ledger_path(const char *refname);
+/* ... and in a split one ("3f/a/beads/bn-a1b2"); caller frees. */
+char *gt_ledger_split_path(const char *refname);
 
 /*
  * Read the entries of a ledger commit into out (appended, then sorted).

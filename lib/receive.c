@@ -289,18 +289,9 @@ static void rewritten(struct check *c, const char *where, const git_oid *old,
 static int entry_tip(struct check *c, const char *refname, git_oid *out)
 {
 	if (c->after) {
-		char *path = gt_ledger_path(refname);
-		git_tree_entry *e = NULL;
-		int r = git_tree_entry_bypath(&e, c->after, path);
-		free(path);
-		git_error_clear();
-		if (r < 0 || git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT) {
-			git_tree_entry_free(e);
-			return -1;
-		}
-		*out = *git_tree_entry_id(e);
-		git_tree_entry_free(e);
-		return 0;
+		int r = gt_ledger_lookup(out, c->after, refname);
+		gt_error_clear();
+		return r == 1 ? 0 : -1;
 	}
 	if (git_reference_name_to_id(out, c->git, refname) < 0) {
 		git_error_clear();

@@ -9,7 +9,7 @@ GT_TEST_RACY_MS=0 && export GT_TEST_RACY_MS
 # ledger_entries <repo> <ledger>: "<tip> <ref>" of every entry, sorted
 ledger_entries() {
 	git -C "$1" ls-tree -r "$2" |
-		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\//, "", p); print $3, "refs/gastown/" p }' | sort -k2
+		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\/([0-9a-f]\/)?/, "", p); print $3, "refs/gastown/" p }' | sort -k2
 }
 # local_refs <repo>: the same lines for the refs a ledger carries
 local_refs() {

@@ -1,0 +1,119 @@
+#!/bin/sh
+test_description='ledger shards past their bound are written split, read either way, checked'
+. ./test-lib.sh
+
+GT_TEST_RACY_MS=0 && export GT_TEST_RACY_MS
+
+# ledger_entries <repo> <ledger>: "<tip> <ref>" of every entry, sorted
+ledger_entries() {
+	git -C "$1" ls-tree -r "$2" |
+		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\/([0-9a-f]\/)?/, "", p); print $3, "refs/gastown/" p }' |
+		sort -k2
+}
+local_refs() {
+	git -C "$1" for-each-ref --format='%(objectname) %(refname)' refs/gastown/ |
+		grep -v ' refs/gastown/ledger$' | sort -k2
+}
+ledger_is_local() {
+	ledger_entries "$1" refs/gastown/ledger >entries &&
+	local_refs "$1" >refs && test_cmp refs entries
+}
+# split_paths <repo>: the ledger paths in split shards ("<xx>/<y>/...")
+split_paths() {
+	git -C "$1" ls-tree -r --name-only refs/gastown/ledger | grep "^[0-9a-f][0-9a-f]/[0-9a-f]/" || :
+}
+
+test_expect_success 'setup: a hub with the pre-receive hook; 300 beads under the default bound' '
+	git init -q --bare hub.git && (cd hub.git && gt init -q --bare) &&
+	for c in a b; do
+		git init -q $c && git -C $c remote add origin ../hub.git &&
+		(cd $c && gt init -q --prefix bd) || return 1
+	done &&
+	for i in $(seq 1 300); do echo "{\"id\":\"bd-$i\",\"title\":\"Bead $i\"}"; done >beads.jsonl &&
+	(cd a && gt import -q ../beads.jsonl && gt sync -q) &&
+	split_paths a >split && test_must_be_empty split &&
+	ledger_is_local a
+'
+
+test_expect_success 'past the bound, a shard that changes is written split; the rest stay flat' '
+	GT_TEST_LEDGER_SHARD_MAX=2 && export GT_TEST_LEDGER_SHARD_MAX &&
+	(cd a && for i in 1 2 3 4 5 6 7 8; do gt update bd-$i --title "Split $i" >/dev/null || return 1; done &&
+		gt sync -q) &&
+	split_paths a >split && test -s split &&
+	git -C a ls-tree -r --name-only refs/gastown/ledger | grep -v "^[0-9a-f][0-9a-f]/[0-9a-f]/" >flat &&
+	test -s flat &&
+	ledger_is_local a && (cd a && gt fsck) >fsck 2>&1 && test_grep "^0 problems" fsck &&
+	test "$(git -C hub.git rev-parse refs/gastown/ledger)" = "$(git -C a rev-parse refs/gastown/ledger)"
+'
+
+test_expect_success 'a first sync from a ledger with split shards; changes both ways' '
+	(cd b && gt sync -q) && ledger_is_local b &&
+	(cd b && gt show bd-3 --json) >three && test_grep "Split 3" three &&
+	(cd a && gt update bd-100 --title "From a" >/dev/null && gt create --id bd-301 "New on a" >/dev/null &&
+		gt sync -q) &&
+	(cd b && gt update bd-200 --title "From b" >/dev/null && gt update bd-100 --add-label b >/dev/null &&
+		gt sync -q) &&
+	(cd a && gt sync -q) &&
+	ledger_is_local a && ledger_is_local b &&
+	test "$(git -C a rev-parse refs/gastown/ledger)" = "$(git -C b rev-parse refs/gastown/ledger)" &&
+	(cd a && gt show bd-100 --json) >hundred &&
+	test_grep "From a" hundred && test_grep "\"b\"" hundred
+'
+
+test_expect_success 'every shard written under a small bound from the start: a new clone reads it' '
+	git init -q c && git -C c remote add origin ../hub.git &&
+	(cd c && gt init -q --prefix bd && GT_TEST_LEDGER_SHARD_MAX=0 gt sync -q) &&
+	ledger_is_local c &&
+	(cd c && gt update bd-250 --title "From c" >/dev/null && GT_TEST_LEDGER_SHARD_MAX=0 gt sync -q) &&
+	(cd a && gt sync -q) && (cd a && gt show bd-250 --json) >c250 && test_grep "From c" c250 &&
+	ledger_is_local a
+'
+
+test_expect_success 'an entry in the wrong part of a split shard is refused, by merge and by the hub' '
+	(cd b && gt sync -q) &&
+	ledger=$(git -C b rev-parse refs/gastown/ledger) &&
+	path=$(split_paths b | head -n 1) &&
+	shard=${path%%/*} && rest=${path#??/} && part=${rest%%/*} &&
+	other=$(printf "%x" $(( (0x$part + 1) % 16 ))) &&
+	tip=$(git -C b rev-parse "$ledger:$path") &&
+	idx=$PWD/idx-bad &&
+	GIT_INDEX_FILE=$idx git -C b read-tree $ledger &&
+	GIT_INDEX_FILE=$idx git -C b update-index --force-remove "$path" &&
+	GIT_INDEX_FILE=$idx git -C b update-index --add --cacheinfo "160000,$tip,$shard/$other/${rest#?/}" &&
+	tree=$(GIT_INDEX_FILE=$idx git -C b write-tree) &&
+	bad=$(git -C b commit-tree -p $ledger -m "ledger: 302 refs" $tree) &&
+	git -C b update-ref refs/remotes/origin/gastown/ledger $bad &&
+	(cd b && test_expect_code 3 gt merge origin 2>../err) &&
+	test_grep "is not a ledger entry" err &&
+	git -C b update-ref refs/remotes/origin/gastown/ledger $ledger &&
+	test_must_fail git -C b push -q origin $bad:refs/gastown/ledger 2>err &&
+	test_grep "is not a ledger entry" err &&
+	test "$(git -C hub.git rev-parse refs/gastown/ledger)" = "$ledger"
+'
+
+test_expect_success 'a shard both split and flat is refused' '
+	ledger=$(git -C b rev-parse refs/gastown/ledger) &&
+	path=$(split_paths b | head -n 1) &&
+	shard=${path%%/*} &&
+	tip=$(git -C b rev-parse refs/gastown/beads/bd-1) &&
+	idx=$PWD/idx-mixed &&
+	GIT_INDEX_FILE=$idx git -C b read-tree $ledger &&
+	GIT_INDEX_FILE=$idx git -C b update-index --add --cacheinfo "160000,$tip,$shard/config" &&
+	tree=$(GIT_INDEX_FILE=$idx git -C b write-tree) &&
+	bad=$(git -C b commit-tree -p $ledger -m "ledger: 302 refs" $tree) &&
+	git -C b update-ref refs/remotes/origin/gastown/ledger $bad &&
+	(cd b && test_expect_code 3 gt merge origin 2>../err) &&
+	test_grep "shard $shard is split and flat at once" err &&
+	git -C b update-ref refs/remotes/origin/gastown/ledger $ledger
+'
+
+test_expect_success 'a ref named like a shard part (one hex digit) is not carried' '
+	tip=$(git -C a rev-parse refs/gastown/beads/bd-1) &&
+	git -C a update-ref refs/gastown/a/bd-1 $tip &&
+	(cd a && gt update bd-9 --title "Nine" >/dev/null && gt merge -q) &&
+	git -C a ls-tree -r --name-only refs/gastown/ledger >names &&
+	test_grep -v "/a/bd-1$" names &&
+	git -C a update-ref -d refs/gastown/a/bd-1
+'
+
+test_done
