@@ -31,11 +31,7 @@ int main(int argc, const char **argv)
 
 	gt_set_program_name(argv[0]);
 	argc = gt_parse_options(argc, argv, opts, usage);
-	if (argc > 1)
-		gt_usage_error(usage, opts, "give at most one actor address");
-	if ((r = gt_repo_open(&repo, NULL)) < 0)
-		gt_die_code(r);
-	const char *actor = argc ? argv[0] : gt_repo_actor(repo);
+	const char *actor = gt_open_for_actor(&repo, argc, argv, usage, opts);
 	if ((r = gt_work_hook_view(&v, &empty, repo, actor)) < 0)
 		gt_die_code(r);
 	if (json) {
