@@ -645,18 +645,14 @@ static int shard_is_split(const git_tree *t)
 	return 0;
 }
 
-struct shard_walk {
-	gt_ledger_map *out; /* the refs of a flat shard */
-};
-
 static int collect_shard(const char *root, const git_tree_entry *e, void *payload)
 {
-	struct shard_walk *w = payload;
+	gt_ledger_map *refs = payload; /* of a flat shard */
 	gt_strbuf ref = GT_STRBUF_INIT;
 	if (git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT)
 		return 0;
 	gt_strbuf_addf(&ref, "%s%s%s", GT_REF_ROOT, root, git_tree_entry_name(e));
-	gt_ledger_map_add(w->out, ref.buf, git_tree_entry_id(e));
+	gt_ledger_map_add(refs, ref.buf, git_tree_entry_id(e));
 	gt_strbuf_release(&ref);
 	return 0;
 }
@@ -671,23 +667,28 @@ static int split_shard(git_oid *out, git_repository *git, const git_tree *flat,
 		       const git_tree *empty)
 {
 	gt_ledger_map all = GT_LEDGER_MAP_INIT;
-	struct shard_walk w = { &all };
 	git_tree_update *u = NULL;
-	size_t n = 0;
-	int r = flat ? git_tree_walk(flat, GIT_TREEWALK_PRE, collect_shard, &w) : 0;
+	size_t n = 0, nbase;
+	int r = flat ? git_tree_walk(flat, GIT_TREEWALK_PRE, collect_shard, &all) : 0;
 
-	for (size_t i = from; r == 0 && i < to; i++)
-		gt_ledger_map_add(&all, changes->items[order[i]].refname, &changes->items[order[i]].tip);
 	if (r < 0) {
 		r = gt_error_git(r, "cannot read a ledger shard");
 		goto out;
 	}
-	/* sorted, a change after the base entry it replaces: keep the last */
+	/* the base's entries, each change replacing its own or added */
 	gt_ledger_map_sort(&all);
+	nbase = all.nr;
+	for (size_t i = from; i < to; i++) {
+		const gt_ledger_entry *c = &changes->items[order[i]];
+		gt_ledger_map head = { all.items, nbase, nbase };
+		gt_ledger_entry *e = (gt_ledger_entry *)gt_ledger_map_find(&head, c->refname);
+		if (e)
+			e->tip = c->tip;
+		else
+			gt_ledger_map_add(&all, c->refname, &c->tip);
+	}
 	u = gt_xcalloc(all.nr + 1, sizeof(*u));
 	for (size_t i = 0; i < all.nr; i++) {
-		if (i + 1 < all.nr && !strcmp(all.items[i].refname, all.items[i + 1].refname))
-			continue;
 		char *path = gt_ledger_split_path(all.items[i].refname);
 		u[n].action = GIT_TREE_UPDATE_UPSERT;
 		u[n].id = all.items[i].tip;
@@ -756,9 +757,12 @@ int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
 		size_t count = 0, added = 0;
 		if (!split) {
 			gt_ledger_map flat = GT_LEDGER_MAP_INIT;
-			struct shard_walk w = { &flat };
-			if (st)
-				git_tree_walk(st, GIT_TREEWALK_PRE, collect_shard, &w);
+			if (st && (r = git_tree_walk(st, GIT_TREEWALK_PRE, collect_shard, &flat)) < 0) {
+				gt_ledger_map_release(&flat);
+				git_tree_free(st);
+				r = gt_error_git(r, "cannot read ledger shard %s", xx);
+				goto out;
+			}
 			gt_ledger_map_sort(&flat);
 			count = flat.nr;
 			for (size_t i = from; i < to; i++)
