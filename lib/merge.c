@@ -783,12 +783,7 @@ out:
 }
 
 /* $GIT_COMMON_DIR/gastown/merged: what the last merge left (see below). */
-static char *record_path(gt_repo *repo)
-{
-	gt_strbuf sb = GT_STRBUF_INIT;
-	gt_strbuf_addf(&sb, "%s/merged", gt_repo_gastown_dir(repo));
-	return gt_strbuf_detach(&sb);
-}
+#define RECORD "merged"
 
 /* The stat data of packed-refs (gt_refs_stat_line). */
 static void packed_stat(gt_strbuf *out, gt_repo *repo)
@@ -813,15 +808,14 @@ static void packed_stat(gt_strbuf *out, gt_repo *repo)
  */
 static int record_matches(gt_repo *repo, const git_oid *ledger, const char *pstat)
 {
-	char *path = record_path(repo), hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1];
 	gt_strbuf saved = GT_STRBUF_INIT, want = GT_STRBUF_INIT;
 	int same = 0;
 	gt_strbuf_addf(&want, "%s %s\n", git_oid_tostr(hex, sizeof(hex), ledger), pstat);
-	if (gt_strbuf_read_file(&saved, path) == 0 && saved.buf)
+	if (gt_repo_read_record(repo, RECORD, &saved) == 0 && saved.buf)
 		same = !strcmp(saved.buf, want.buf);
 	gt_strbuf_release(&saved);
 	gt_strbuf_release(&want);
-	free(path);
 	return same;
 }
 
@@ -832,7 +826,7 @@ static void write_record(gt_repo *repo, const char *pstat)
 	git_oid ledger;
 	if (gt_refs_read(&ledger, gt_repo_git(repo), GT_LEDGER_REF) == 0)
 		gt_strbuf_addf(&line, "%s %s\n", git_oid_tostr(hex, sizeof(hex), &ledger), pstat);
-	gt_repo_write_record(repo, "merged", line.buf ? line.buf : "");
+	gt_repo_write_record(repo, RECORD, line.buf ? line.buf : "");
 	gt_strbuf_release(&line);
 }
 

@@ -172,6 +172,16 @@ void gt_repo_write_record(gt_repo *repo, const char *name, const char *text)
 	gt_strbuf_release(&tmp);
 }
 
+int gt_repo_read_record(gt_repo *repo, const char *name, gt_strbuf *out)
+{
+	gt_strbuf path = GT_STRBUF_INIT;
+	int r;
+	gt_strbuf_addf(&path, "%s/%s", repo->gastown_dir, name);
+	r = gt_strbuf_read_file(out, path.buf);
+	gt_strbuf_release(&path);
+	return r;
+}
+
 int64_t gt_now_ms(void)
 {
 	static int64_t test_now = -1;

@@ -2,6 +2,7 @@
 #define GT_REPO_H
 
 #include <git2.h>
+#include "strbuf.h"
 #include <stdint.h>
 #include "config.h"
 
@@ -44,6 +45,8 @@ int gt_repo_ensure_gastown_dir(gt_repo *repo);
  * stale copy stays.
  */
 void gt_repo_write_record(gt_repo *repo, const char *name, const char *text);
+/* Read such a record into out: 0, or < 0 when there is none. */
+int gt_repo_read_record(gt_repo *repo, const char *name, gt_strbuf *out);
 const gt_config *gt_repo_config(const gt_repo *repo);
 /* Reload the configuration after a change. */
 int gt_repo_reload_config(gt_repo *repo);

@@ -84,11 +84,11 @@ static char *refs_fingerprint(gt_repo *repo)
 	return gt_strbuf_detach(&fp);
 }
 
-/* $GIT_COMMON_DIR/gastown/synced-<remote>: what the last sync left. */
-static char *synced_path(gt_repo *repo, const char *remote)
+/* The record of what the last sync with remote left: "synced-<remote>". */
+static char *synced_name(const char *remote)
 {
 	gt_strbuf sb = GT_STRBUF_INIT;
-	gt_strbuf_addf(&sb, "%s/synced-", gt_repo_gastown_dir(repo));
+	gt_strbuf_adds(&sb, "synced-");
 	for (const char *p = remote; *p; p++)
 		gt_strbuf_addch(&sb, isalnum((unsigned char)*p) || *p == '-' ? *p : '_');
 	return gt_strbuf_detach(&sb);
@@ -148,11 +148,11 @@ static char *remote_line(gt_repo *repo, const char *remote)
  */
 static int nothing_to_do(gt_repo *repo, const char *remote, const char *fingerprint)
 {
-	char *path = synced_path(repo, remote), *theirs = NULL;
+	char *name = synced_name(remote), *theirs = NULL;
 	gt_strbuf saved = GT_STRBUF_INIT, want = GT_STRBUF_INIT;
 	int same = 0;
 
-	if (gt_strbuf_read_file(&saved, path) < 0)
+	if (gt_repo_read_record(repo, name, &saved) < 0)
 		goto out;
 	ours_line(&want, repo);
 	gt_strbuf_adds(&want, fingerprint);
@@ -163,7 +163,7 @@ static int nothing_to_do(gt_repo *repo, const char *remote, const char *fingerpr
 	same = theirs && !strncmp(theirs, want.buf, strlen(theirs));
 out:
 	free(theirs);
-	free(path);
+	free(name);
 	gt_strbuf_release(&saved);
 	gt_strbuf_release(&want);
 	return same;
@@ -178,13 +178,13 @@ out:
  */
 static void remember_synced(gt_repo *repo, const char *remote, const char *fingerprint)
 {
-	char *path = synced_path(repo, remote);
+	char *name = synced_name(remote);
 	gt_strbuf line = GT_STRBUF_INIT;
 
 	ours_line(&line, repo);
 	gt_strbuf_adds(&line, fingerprint);
-	gt_repo_write_record(repo, strrchr(path, '/') + 1, line.buf);
-	free(path);
+	gt_repo_write_record(repo, name, line.buf);
+	free(name);
 	gt_strbuf_release(&line);
 }
 
