@@ -8,6 +8,7 @@
 #include <mbedtls/sha1.h>
 #include <zlib.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,22 +193,41 @@ static int cmp_oid(const void *a, const void *b)
 	return git_oid_cmp(a, b);
 }
 
-/* Append an object to a pack: its type and size, then its deflated data. */
-static int pack_object(git_buf *pack, git_object_t type, const void *data, size_t len)
+/*
+ * Append an object to a pack: its type and size, then its deflated
+ * data. One stream serves the whole pack, reset per object: setting one
+ * up per object (compress2) cost as much as the deflating.
+ */
+static int pack_object(git_buf *pack, z_stream *z, int *ready, git_object_t type,
+		       const void *data, size_t len)
 {
 	unsigned char head[16];
 	size_t n = 0, size = len;
+
+	if (len > UINT_MAX)
+		return -1;
 	head[n++] = (unsigned char)((unsigned)type << 4 | (size & 15) | (size > 15 ? 0x80 : 0));
 	for (size >>= 4; size; size >>= 7)
 		head[n++] = (unsigned char)((size & 0x7f) | (size > 0x7f ? 0x80 : 0));
-	uLongf room = compressBound((uLong)len);
+	/* speed over size: git gc repacks with deltas later */
+	if (!*ready) {
+		if (deflateInit(z, Z_BEST_SPEED) != Z_OK)
+			return -1;
+		*ready = 1;
+	} else if (deflateReset(z) != Z_OK) {
+		return -1;
+	}
+	uLong room = deflateBound(z, (uLong)len);
 	if (git_buf_grow(pack, pack->size + n + room) < 0)
 		return -1;
 	memcpy(pack->ptr + pack->size, head, n);
-	/* speed over size: git gc repacks with deltas later */
-	if (compress2((Bytef *)pack->ptr + pack->size + n, &room, data, (uLong)len, Z_BEST_SPEED) != Z_OK)
+	z->next_in = (Bytef *)data;
+	z->avail_in = (uInt)len;
+	z->next_out = (Bytef *)pack->ptr + pack->size + n;
+	z->avail_out = (uInt)room;
+	if (deflate(z, Z_FINISH) != Z_STREAM_END)
 		return -1;
-	pack->size += n + room;
+	pack->size += n + z->total_out;
 	return 0;
 }
 
@@ -218,10 +238,13 @@ static int pack_object(git_buf *pack, git_object_t type, const void *data, size_
  */
 static int pack_written(git_buf *pack, gt_bulk *b)
 {
+	z_stream z;
+	int ready = 0;
 	unsigned char sum[20];
 	size_t n = 0;
 	int r = 0;
 
+	memset(&z, 0, sizeof(z));
 	qsort(b->written, b->nwritten, sizeof(*b->written), cmp_oid);
 	for (size_t i = 0; i < b->nwritten; i++)
 		if (!i || !git_oid_equal(&b->written[i - 1], &b->written[i]))
@@ -237,12 +260,16 @@ static int pack_written(git_buf *pack, gt_bulk *b)
 		void *data = NULL;
 		size_t len;
 		git_object_t type;
-		if ((r = b->mempack->read(&data, &len, &type, b->mempack, &b->written[i])) < 0)
-			return gt_error_git(r, "cannot read %s back", git_oid_tostr_s(&b->written[i]));
-		if (pack_object(pack, type, data, len) < 0)
+		if ((r = b->mempack->read(&data, &len, &type, b->mempack, &b->written[i])) < 0) {
+			r = gt_error_git(r, "cannot read %s back", git_oid_tostr_s(&b->written[i]));
+			break;
+		}
+		if (pack_object(pack, &z, &ready, type, data, len) < 0)
 			r = gt_error_set(GT_ERROR, "cannot compress %s", git_oid_tostr_s(&b->written[i]));
 		git_odb_backend_data_free(b->mempack, data);
 	}
+	if (ready)
+		deflateEnd(&z);
 	if (r == 0 && (mbedtls_sha1_ret((const unsigned char *)pack->ptr, pack->size, sum) != 0 ||
 		       git_buf_grow(pack, pack->size + 20) < 0))
 		r = gt_error_set(GT_ERROR, "cannot finish the pack");
