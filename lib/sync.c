@@ -356,6 +356,24 @@ static int lease_arg(gt_strbuf *out, gt_repo *repo, const char *tracking)
 }
 
 /*
+ * Whether the user's git config sets pack.window. When it does not, a
+ * sync pushes without a delta search (pack.window=0): a sync's pack is
+ * a few hundred small objects, and the search took 50 ms of the push's
+ * 130 at 10k beads (110 changes each way) to make the pack about a
+ * third of the size (213 KiB whole, 68 KiB with deltas).
+ */
+static int window_is_set(gt_repo *repo)
+{
+	git_config *cfg = NULL;
+	int32_t window;
+	int set = 0;
+	if (git_repository_config_snapshot(&cfg, gt_repo_git(repo)) == 0)
+		set = git_config_get_int32(&window, cfg, "pack.window") == 0;
+	git_config_free(cfg);
+	return set;
+}
+
+/*
  * Push what moved. 0 pushed (or nothing to push), 1 rejected because
  * the remote moved (fetch and merge again), < 0 error. What the remote
  * took becomes our remote-tracking ref at once: no need to ask it.
@@ -379,6 +397,10 @@ static int push(int *pushed, gt_repo *repo, const char *remote, int quiet, int l
 	if (!want[0] && !want[1]) {
 		r = 0; /* nothing to push */
 		goto out;
+	}
+	if (!window_is_set(repo)) {
+		args[n++] = "-c";
+		args[n++] = "pack.window=0";
 	}
 	args[n++] = "push";
 	args[n++] = "--porcelain";

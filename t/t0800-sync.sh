@@ -159,6 +159,23 @@ test_expect_success 'the ledger is pushed as a compare-and-swap on the merged re
 	git -C hub.git merge-base --is-ancestor $theirs refs/gastown/ledger
 '
 
+test_expect_success 'the push makes no delta search, unless the git config sets pack.window' '
+	(cd a && gt update bd-2 -p 3 >/dev/null &&
+	 GIT_TRACE2_EVENT=$TRASH_DIRECTORY/ev-window GIT_TRACE2_CONFIG_PARAMS=pack.window \
+		gt sync -q) &&
+	grep "\"cmd_name\",.*\"name\":\"push\"" ev-window &&
+	grep "\"param\":\"pack.window\",\"value\":\"0\"" ev-window &&
+	git -C a config pack.window 7 &&
+	test_when_finished "git -C a config --unset pack.window" &&
+	(cd a && gt update bd-2 -p 2 >/dev/null &&
+	 GIT_TRACE2_EVENT=$TRASH_DIRECTORY/ev-window7 GIT_TRACE2_CONFIG_PARAMS=pack.window \
+		gt sync -q) &&
+	grep "\"param\":\"pack.window\",\"value\":\"7\"" ev-window7 &&
+	! grep "\"param\":\"pack.window\",\"value\":\"0\"" ev-window7 &&
+	test "$(git -C hub.git rev-parse refs/gastown/ledger)" = "$(git -C a rev-parse refs/gastown/ledger)" &&
+	git -C hub.git fsck --no-dangling
+'
+
 test_expect_success 'a remote that denies non-fast-forwards takes the ledger' '
 	git -C hub.git config receive.denyNonFastForwards true &&
 	test_when_finished "git -C hub.git config --unset receive.denyNonFastForwards" &&
