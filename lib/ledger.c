@@ -535,55 +535,32 @@ static int empty_tree(git_oid *out, git_repository *git)
 }
 
 /*
- * Parents beyond the bound go through carrier commits. Up to
- * GT_LEDGER_CHAIN_ABOVE tips, side by side: each carrier has up to
- * GT_LEDGER_MAX_PARENTS tips as parents (and carriers of carriers above
- * that many carriers). Beyond, chained: the first carrier has up to that
- * many tips, each next one the previous carrier and as many tips less
- * one, and the ledger commit the last.
+ * Parents beyond the bound go through carrier commits, chained: the
+ * first carrier has up to GT_LEDGER_MAX_PARENTS tips as parents, each
+ * next one the previous carrier and as many tips less one, and the
+ * ledger commit the last.
  *
- * Why two shapes (git's walks keep the commits still to visit in a list
- * sorted by date, and tips often share one date, an import's):
- *   - side by side, every tip enters that list at once, and each
- *     insertion walks it: quadratic. At 100k beads the first sync spent
- *     33 s in the server's pack-objects and 35 s in the connectivity
- *     check (71 s in all; 5.4 s chained);
- *   - chained, a walk that stops at what the other side has (a fetch or
- *     push of a few changes) must visit every tip before the last
- *     carrier: at 10k beads 0.14 s in pack-objects instead of 0.02 s,
- *     and a 110-change sync took 1.0 s instead of 0.53 s.
- * So side by side while the list stays short enough, chained beyond.
+ * Why a chain: git's walks keep the commits still to visit in a list
+ * sorted by date, and tips often share one date (an import's). A walk
+ * that reaches the carriers queues what they hold; carriers side by
+ * side put every tip in that list at once, and each insertion walks it:
+ * quadratic. At 100k beads the first sync spent 71 s so (5.4 s chained);
+ * at 10k a sync of 110 beads changed for the first time since their
+ * import took 0.87 s instead of 0.50 s, a first sync into an empty clone
+ * 0.90 s instead of 0.76 s. A chain queues one carrier's tips at a
+ * time. Walks that stop before the carriers (the same beads changing
+ * again) cost the same with either shape.
  */
 static int carry(git_oid **parents, size_t *np, git_repository *git)
 {
-	git_oid empty, prev, *slot = NULL, *carriers = NULL;
-	size_t i = 0, nc = 0;
+	git_oid empty, prev, *slot = NULL;
+	size_t i = 0;
 	int have_prev = 0, r;
 
 	if (*np <= GT_LEDGER_MAX_PARENTS)
 		return 0;
 	if ((r = empty_tree(&empty, git)) < 0)
 		return r;
-	/* tests: GT_TEST_LEDGER_CHAIN_ABOVE makes small ledgers chained */
-	const char *test_bound = getenv("GT_TEST_LEDGER_CHAIN_ABOVE");
-	size_t chain_above = test_bound ? (size_t)strtoul(test_bound, NULL, 10)
-					: GT_LEDGER_CHAIN_ABOVE;
-	if (*np <= chain_above) {
-		carriers = gt_xcalloc(*np / GT_LEDGER_MAX_PARENTS + 1, sizeof(*carriers));
-		for (i = 0; i < *np; i += GT_LEDGER_MAX_PARENTS) {
-			size_t n = *np - i < GT_LEDGER_MAX_PARENTS ? *np - i : GT_LEDGER_MAX_PARENTS;
-			if ((r = write_commit(&carriers[nc], git, &empty, *parents + i, n,
-					      GT_LEDGER_CARRY_MESSAGE)) < 0) {
-				free(carriers);
-				return r;
-			}
-			nc++;
-		}
-		free(*parents);
-		*parents = carriers;
-		*np = nc;
-		return carry(parents, np, git);
-	}
 	slot = gt_xcalloc(GT_LEDGER_MAX_PARENTS, sizeof(*slot));
 	while (i < *np) {
 		size_t n = 0;

@@ -26,11 +26,9 @@
  * previous ledger commit (absent in the first); the other parents are the
  * tips that changed since that previous ledger (and the remote ledger
  * being merged), or, when there are more than GT_LEDGER_MAX_PARENTS of
- * them, "carrier" commits (empty tree, message "ledger: carry"): up to
- * GT_LEDGER_CHAIN_ABOVE tips, carriers side by side with up to that many
- * tips each (and carriers of carriers); beyond, a chain of carriers, each
- * with the previous carrier and up to that many tips (see carry() in
- * ledger.c for why). So the whole history of every
+ * them, "carrier" commits (empty tree, message "ledger: carry"): a chain
+ * of carriers, each with the previous carrier and up to that many tips
+ * (see carry() in ledger.c for why). So the whole history of every
  * entity is reachable from the ledger ref alone, and a push sends exactly
  * the objects that are new since the remote's ledger.
  *
@@ -53,7 +51,6 @@
 #define GT_LEDGER_SHARD_MAX 64
 
 #define GT_LEDGER_MAX_PARENTS 256
-#define GT_LEDGER_CHAIN_ABOVE (64 * GT_LEDGER_MAX_PARENTS)
 #define GT_LEDGER_CARRY_MESSAGE "ledger: carry\n"
 
 typedef struct gt_ledger_entry {
