@@ -3,6 +3,7 @@
  * rewrite. The protocol and its safety are described in import.h.
  */
 #include "import.h"
+#include "graph.h"
 #include "bead.h"
 #include "bulk.h"
 #include "entity.h"
@@ -540,7 +541,9 @@ int gt_import_buffer(gt_import_stats *stats, gt_repo *repo, const char *buf,
 		memset(stats, 0, sizeof(*stats));
 		stats->total = nr;
 	}
+	size_t moved = 0;
 	for (size_t i = 0; i < nr; i++) {
+		moved += items[i].status == GT_IMPORT_NEW || items[i].status == GT_IMPORT_UPDATED;
 		if (stats && items[i].status == GT_IMPORT_NEW)
 			stats->created++;
 		else if (stats && items[i].status == GT_IMPORT_UPDATED)
@@ -550,6 +553,7 @@ int gt_import_buffer(gt_import_stats *stats, gt_repo *repo, const char *buf,
 		if (opts->each)
 			opts->each(items[i].id, (gt_import_status)items[i].status, opts->payload);
 	}
+	gt_graph_note(repo, moved);
 	r = 0;
 out:
 	free(sorted);

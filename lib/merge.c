@@ -2,6 +2,7 @@
 #include "bead.h"
 #include "bulk.h"
 #include "entity.h"
+#include "graph.h"
 #include "error.h"
 #include "index.h"
 #include "json.h"
@@ -961,6 +962,9 @@ int gt_merge_ledger(gt_merge_stats *stats, gt_repo *repo, const git_oid *remote,
 			break;
 		m.repo = m.bulk.repo;
 		r = merge_attempt(&m);
+		if (r == 0)
+			gt_graph_note(repo, m.stats.new_refs + m.stats.updated + m.stats.merged +
+						    m.stats.renamed + m.stats.followed);
 		if (stats && r == 0)
 			*stats = m.stats;
 		for (size_t i = 0; r == 0 && opts && opts->report && i < m.events.nr; i++)

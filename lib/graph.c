@@ -1,0 +1,50 @@
+#include "graph.h"
+#include "strbuf.h"
+#include "transport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define RECORD "graph"
+
+/* Whether git would read a commit-graph here. */
+static int graphs_wanted(gt_repo *repo)
+{
+	git_repository *git = gt_repo_git(repo);
+	git_config *cfg = NULL;
+	int on = 1;
+	if (git_repository_is_shallow(git) == 1)
+		return 0;
+	if (git_repository_config_snapshot(&cfg, git) == 0 &&
+	    git_config_get_bool(&on, cfg, "core.commitGraph") < 0)
+		on = 1;
+	git_config_free(cfg);
+	return on;
+}
+
+void gt_graph_note(gt_repo *repo, size_t moved)
+{
+	static const char *const args[] = { "commit-graph", "write", "--reachable", "--split",
+					    "--no-progress", NULL };
+	gt_strbuf saved = GT_STRBUF_INIT, out = GT_STRBUF_INIT;
+	char text[32];
+	size_t count = 0;
+
+	if (!moved)
+		return;
+	if (gt_repo_read_record(repo, RECORD, &saved) == 0 && saved.buf)
+		count = (size_t)strtoull(saved.buf, NULL, 10);
+	gt_strbuf_release(&saved);
+	count += moved;
+	/* tests: GT_TEST_GRAPH_EVERY makes the bound small */
+	const char *test_every = getenv("GT_TEST_GRAPH_EVERY");
+	size_t every = test_every ? (size_t)strtoull(test_every, NULL, 10) : GT_GRAPH_EVERY;
+	if (count >= every && graphs_wanted(repo)) {
+		/* a failure is not retried at once: it would likely fail again */
+		gt_git_run(&out, repo, args);
+		gt_strbuf_release(&out);
+		count = 0;
+	}
+	snprintf(text, sizeof(text), "%zu\n", count);
+	gt_repo_write_record(repo, RECORD, text);
+}

@@ -1,0 +1,67 @@
+#!/bin/sh
+test_description='merges and imports that move many refs add a commit-graph layer'
+. ./test-lib.sh
+
+GT_TEST_RACY_MS=0 && export GT_TEST_RACY_MS
+GT_TEST_GRAPH_EVERY=20 && export GT_TEST_GRAPH_EVERY
+
+# graph_layers <repo>: how many layers its commit-graph chain has
+graph_layers() {
+	chain=$1/.git/objects/info/commit-graphs/commit-graph-chain
+	if test -f "$chain"; then wc -l <"$chain"; else echo 0; fi
+}
+moved() { cat "$1/.git/gastown/graph"; }
+
+test_expect_success 'setup: 30 beads' '
+	git init -q --bare hub.git && (cd hub.git && gt init -q --bare) &&
+	for i in $(seq 1 30); do echo "{\"id\":\"bd-$i\",\"title\":\"Bead $i\"}"; done >beads.jsonl
+'
+
+test_expect_success 'an import past the bound writes a commit-graph' '
+	git init -q a && git -C a remote add origin ../hub.git &&
+	(cd a && gt init -q --prefix bd && gt import -q ../beads.jsonl) &&
+	test "$(graph_layers a)" = 1 &&
+	test "$(moved a)" = 0 &&
+	git -C a commit-graph verify --no-progress &&
+	(cd a && gt sync -q)
+'
+
+test_expect_success 'a first sync past the bound writes one too' '
+	git init -q b && git -C b remote add origin ../hub.git &&
+	(cd b && gt init -q --prefix bd && gt sync -q) &&
+	test "$(graph_layers b)" = 1 && test "$(moved b)" = 0 &&
+	git -C b commit-graph verify --no-progress
+'
+
+test_expect_success 'below the bound the moved refs are counted, then a layer is added' '
+	(cd a && for i in 1 2 3 4 5 6 7 8 9 10; do gt update bd-$i -p 1 >/dev/null || return 1; done &&
+	 gt sync -q) &&
+	(cd b && gt sync -q) &&
+	test "$(moved b)" = 10 &&
+	cp b/.git/objects/info/commit-graphs/commit-graph-chain chain-before &&
+	(cd a && for i in 11 12 13 14 15 16 17 18 19 20; do gt update bd-$i -p 1 >/dev/null || return 1; done &&
+	 gt sync -q) &&
+	(cd b && gt sync -q) &&
+	test "$(moved b)" = 0 &&
+	! cmp -s chain-before b/.git/objects/info/commit-graphs/commit-graph-chain &&
+	git -C b commit-graph verify --no-progress
+'
+
+test_expect_success 'core.commitGraph=false: no graph is written' '
+	git init -q c && git -C c remote add origin ../hub.git &&
+	git -C c config core.commitGraph false &&
+	(cd c && gt init -q --prefix bd && gt sync -q) &&
+	test "$(graph_layers c)" = 0 &&
+	test ! -e c/.git/objects/info/commit-graph
+'
+
+test_expect_success 'a graph that cannot be written does not fail the merge' '
+	git init -q d && git -C d remote add origin ../hub.git &&
+	(cd d && gt init -q --prefix bd) &&
+	mkdir -p d/.git/objects/info && : >d/.git/objects/info/commit-graphs &&
+	(cd d && gt sync -q) 2>err &&
+	git -C d for-each-ref refs/gastown/beads/ >refs && test_line_count = 30 refs &&
+	test "$(moved d)" = 0
+'
+
+test_done
