@@ -1,4 +1,6 @@
 #include "repo.h"
+#include "parse-options.h"
+#include "usage.h"
 #include "error.h"
 #include "startup.h"
 #include "strbuf.h"
@@ -236,4 +238,15 @@ int64_t gt_parse_time(const char *s)
 		return ms - sign * (int64_t)(hh * 3600 + mm * 60) * 1000;
 	}
 	return -1;
+}
+
+const char *gt_open_for_actor(gt_repo **repo, int argc, const char **argv,
+			      const char *const *usage, const struct gt_option *opts)
+{
+	int r;
+	if (argc > 1)
+		gt_usage_error(usage, opts, "give at most one actor address");
+	if ((r = gt_repo_open(repo, NULL)) < 0)
+		gt_die_code(r);
+	return argc ? argv[0] : gt_repo_actor(*repo);
 }

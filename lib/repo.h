@@ -77,4 +77,14 @@ void gt_format_time(char *buf, size_t size, int64_t ms);
 /* Parse an RFC 3339 time (or a plain epoch number) to ms; -1 if invalid. */
 int64_t gt_parse_time(const char *s);
 
+struct gt_option;
+/*
+ * For a command that acts for one actor given as its only, optional,
+ * argument (argv after option parsing): open the repository into *repo
+ * (dying on failure) and return that actor, else the acting identity.
+ * More arguments are a usage error.
+ */
+const char *gt_open_for_actor(gt_repo **repo, int argc, const char **argv,
+			      const char *const *usage, const struct gt_option *opts);
+
 #endif

@@ -1,7 +1,6 @@
 #include "usage.h"
 #include "error.h"
 #include "parse-options.h"
-#include "repo.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,15 +88,4 @@ void gt_die_code(int gt_code)
 	fprintf(stderr, "fatal: %s\n",
 		*gt_error_last() ? gt_error_last() : "unknown error");
 	exit(gt_exit_code_for(gt_code));
-}
-
-const char *gt_open_for_actor(gt_repo **repo, int argc, const char **argv,
-			      const char *const *usage, const struct gt_option *opts)
-{
-	int r;
-	if (argc > 1)
-		gt_usage_error(usage, opts, "give at most one actor address");
-	if ((r = gt_repo_open(repo, NULL)) < 0)
-		gt_die_code(r);
-	return argc ? argv[0] : gt_repo_actor(*repo);
 }

@@ -37,15 +37,4 @@ int gt_exit_code_for(int gt_code);
 /* Print the last library error as "fatal: ..." and exit with its code. */
 void gt_die_code(int gt_code) __attribute__((noreturn));
 
-struct gt_option;
-struct gt_repo;
-/*
- * For a command that acts for one actor given as its only, optional,
- * argument (argv after option parsing): open the repository into *repo
- * (dying on failure) and return that actor, else the acting identity.
- * More arguments are a usage error.
- */
-const char *gt_open_for_actor(struct gt_repo **repo, int argc, const char **argv,
-			      const char *const *usage, const struct gt_option *opts);
-
 #endif
