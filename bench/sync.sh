@@ -18,12 +18,14 @@
 #
 # Remotes: git (for gt and plain git) uses a bare repository by path,
 # git's local transport (an upload-pack/receive-pack process over pipes).
+# After the first publish each gets what a served repository's first
+# gc gives it: packed refs and a commit-graph.
 # Fossil uses `fossil server --localhost` over HTTP on 127.0.0.1, since a
 # fossil clone of a file path copies the database instead of syncing.
 # No other network is used.
 #
 # Environment: BENCH_FOSSIL_MAX (default 100000) skips Fossil above that
-# size; BENCH_ROUNDS (default 3) timed rounds of the 110-change exchange.
+# size; BENCH_ROUNDS (default 5) timed rounds of the 110-change exchange.
 set -e
 export LC_ALL=C TZ=UTC GT_ACTOR=bench USER=bench
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +33,7 @@ top=$(cd "$here/.." && pwd)
 export PATH="$top/bin:$PATH" GT_EXEC_PATH="$top/bin"
 sizes=${*:-10000 100000}
 fossil_max=${BENCH_FOSSIL_MAX:-100000}
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 changes=110
 b_first=$((changes * 2 + 1)) # clone B changes the 110 beads from here on
 work=$(mktemp -d "${TMPDIR:-/tmp}/gt-bench-sync.XXXXXX")
@@ -337,8 +339,11 @@ for n in $sizes; do
 	git -C "$work/seed" remote add plain "$work/plain.git"
 	t_ppub=$(us git -C "$work/seed" push -q plain "$spec")
 	# packed, as a served repository's are after its first gc (else every
-	# fetch and push reads N loose ref files; kinder to plain git)
+	# fetch and push reads N loose ref files; kinder to plain git), and
+	# with the commit-graph that gc writes (both remotes)
 	git -C "$work/plain.git" pack-refs --all
+	git -C "$work/plain.git" commit-graph write --reachable --no-progress
+	git -C "$work/remote.git" commit-graph write --reachable --no-progress
 	row "first publish, empty remote (ms)" "$(median_ms "$t_pub")" \
 		"git push N refs, empty remote (ms)" "$(median_ms "$t_ppub")"
 
