@@ -104,6 +104,26 @@ test_expect_success 'git gc --prune=now inside the side cannot touch the main st
 	tracking_is_hub a
 '
 
+test_expect_success 'git maintenance runs in the main repository after a sync, as after git fetch' '
+	git -C a config gc.autoPackLimit 1 &&
+	git -C a config gc.autoDetach false &&
+	test_when_finished "git -C a config --unset gc.autoPackLimit; git -C a config --unset gc.autoDetach" &&
+	(cd b && gt create --id bd-60 "Sixty" >/dev/null && gt sync -q) &&
+	ls a/.git/objects/pack/*.pack >packs && test "$(wc -l <packs)" -gt 1 &&
+	(cd a && GIT_TRACE=$TRASH_DIRECTORY/trace-maint gt sync -q) &&
+	grep "built-in: git maintenance run --auto --quiet" trace-maint &&
+	ls a/.git/objects/pack/*.pack >packs && test_line_count = 1 packs &&
+	git -C a fsck --no-dangling 2>err && test_must_be_empty err &&
+	(cd a && gt show bd-60 --json) >out && test_grep "\"Sixty\"" out &&
+	find a/$side/objects -mindepth 1 >found && test_must_be_empty found
+'
+
+test_expect_success 'a sync with nothing to do runs no maintenance' '
+	# the first sees the refs gc packed; the second has nothing to do
+	(cd a && gt sync -q && GIT_TRACE=$TRASH_DIRECTORY/trace-noop gt sync -q) &&
+	! grep "maintenance" trace-noop
+'
+
 test_expect_success 'a removed side repository is created again' '
 	rm -rf a/$side &&
 	(cd b && gt create --id bd-5 "Five" >/dev/null && gt sync -q) &&
