@@ -472,6 +472,9 @@ for n in $sizes; do
 	test $with_fossil = 0 || row "" "" "A: fossil sync (ms)" "$(median_ms "${fa[@]}")"
 	row "B: sync, $changes each way, merge (ms)" "${R[$n,b]}" "B: git fetch + ff + push (ms)" "$(median_ms "${pb[@]}")"
 	test $with_fossil = 0 || row "" "" "B: fossil sync (ms)" "$(median_ms "${fb[@]}")"
+	# every round of B, in order (the first changes the beads for the first
+	# time since the import): the spread behind the median
+	printf '    B, each round (ms): %s\n' "$(for x in "${tb[@]}"; do printf '%.0f ' "$((x / 1000))"; done)"
 	row "A: sync, fetch B's $changes (ms)" "${R[$n,a2]}" "A: git fetch + ff (ms)" "$(median_ms "${pa2[@]}")"
 	test $with_fossil = 0 || row "" "" "A: fossil sync (ms)" "$(median_ms "${fa2[@]}")"
 	row "  wire A / B / A again (KiB)" "$wa / $wb / $wa2" "  git wire (KiB)" "$wpa / $wpb / $wpa2"
