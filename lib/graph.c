@@ -41,7 +41,10 @@ void gt_graph_note(gt_repo *repo, size_t moved)
 	size_t every = test_every ? (size_t)strtoull(test_every, NULL, 10) : GT_GRAPH_EVERY;
 	if (count >= every && graphs_wanted(repo)) {
 		/* a failure is not retried at once: it would likely fail again */
-		gt_git_run(&out, repo, args);
+		if (gt_git_run(&out, repo, args) != 0)
+			fprintf(stderr, "warning: git could not add to the commit-graph (see above): "
+				"nothing is lost, later syncs are only slower; once mended, run "
+				"'git commit-graph write --reachable --split'\n");
 		gt_strbuf_release(&out);
 		count = 0;
 	}

@@ -25,7 +25,7 @@
  */
 #define GT_GRAPH_EVERY 1000
 
-/* moved more refs; best effort (a failure only costs speed, and git says why) */
+/* moved more refs; best effort: a failed write only costs speed (git says why, gt warns) */
 void gt_graph_note(gt_repo *repo, size_t moved);
 
 #endif
