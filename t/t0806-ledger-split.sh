@@ -23,6 +23,17 @@ split_paths() {
 	git -C "$1" ls-tree -r --name-only refs/gastown/ledger | grep "^[0-9a-f][0-9a-f]/[0-9a-f]/" || :
 }
 
+# crafted_ledger <ledger> <update-index args>...: on b, a commit on top
+# of <ledger> whose tree is <ledger>'s changed by one git update-index
+crafted_ledger() {
+	base=$1 && shift &&
+	idx=$TRASH_DIRECTORY/idx-crafted && rm -f "$idx" &&
+	GIT_INDEX_FILE=$idx git -C b read-tree "$base" &&
+	GIT_INDEX_FILE=$idx git -C b update-index "$@" &&
+	tree=$(GIT_INDEX_FILE=$idx git -C b write-tree) &&
+	git -C b commit-tree -p "$base" -m "ledger: 302 refs" "$tree"
+}
+
 test_expect_success 'setup: a hub with the pre-receive hook; 300 beads under the default bound' '
 	git init -q --bare hub.git && (cd hub.git && gt init -q --bare) &&
 	for c in a b; do
@@ -76,12 +87,9 @@ test_expect_success 'an entry in the wrong part of a split shard is refused, by 
 	shard=${path%%/*} && rest=${path#??/} && part=${rest%%/*} &&
 	other=$(printf "%x" $(( (0x$part + 1) % 16 ))) &&
 	tip=$(git -C b rev-parse "$ledger:$path") &&
-	idx=$PWD/idx-bad &&
-	GIT_INDEX_FILE=$idx git -C b read-tree $ledger &&
-	GIT_INDEX_FILE=$idx git -C b update-index --force-remove "$path" &&
-	GIT_INDEX_FILE=$idx git -C b update-index --add --cacheinfo "160000,$tip,$shard/$other/${rest#?/}" &&
-	tree=$(GIT_INDEX_FILE=$idx git -C b write-tree) &&
-	bad=$(git -C b commit-tree -p $ledger -m "ledger: 302 refs" $tree) &&
+	bad=$(crafted_ledger $ledger --force-remove "$path" \
+		--add --cacheinfo "160000,$tip,$shard/$other/${rest#?/}") &&
+	! git -C b rev-parse -q --verify "$bad:$path" &&
 	git -C b update-ref refs/remotes/origin/gastown/ledger $bad &&
 	(cd b && test_expect_code 3 gt merge origin 2>../err) &&
 	test_grep "is not a ledger entry" err &&
@@ -96,11 +104,7 @@ test_expect_success 'a shard both split and flat is refused' '
 	path=$(split_paths b | head -n 1) &&
 	shard=${path%%/*} &&
 	tip=$(git -C b rev-parse refs/gastown/beads/bd-1) &&
-	idx=$PWD/idx-mixed &&
-	GIT_INDEX_FILE=$idx git -C b read-tree $ledger &&
-	GIT_INDEX_FILE=$idx git -C b update-index --add --cacheinfo "160000,$tip,$shard/config" &&
-	tree=$(GIT_INDEX_FILE=$idx git -C b write-tree) &&
-	bad=$(git -C b commit-tree -p $ledger -m "ledger: 302 refs" $tree) &&
+	bad=$(crafted_ledger $ledger --add --cacheinfo "160000,$tip,$shard/config") &&
 	git -C b update-ref refs/remotes/origin/gastown/ledger $bad &&
 	(cd b && test_expect_code 3 gt merge origin 2>../err) &&
 	test_grep "shard $shard is split and flat at once" err &&
