@@ -190,7 +190,12 @@ static void remember_synced(gt_repo *repo, const char *remote, const char *finge
 
 /* --- fetch, merge, push --------------------------------------------------- */
 
-static int fetch(gt_repo *repo, const char *remote, int quiet)
+/*
+ * Fetch the remote's ledger and notes into our tracking refs. *in_side
+ * says whether git ran in the side repository, without its automatic
+ * maintenance (a shallow repository's fetch runs in place, with it).
+ */
+static int fetch(gt_repo *repo, const char *remote, int quiet, int *in_side)
 {
 	gt_strbuf ledger = GT_STRBUF_INIT, notes = GT_STRBUF_INIT;
 	int r;
@@ -214,6 +219,7 @@ static int fetch(gt_repo *repo, const char *remote, int quiet)
 
 	if ((r = gt_transport_open(&t, repo, remote)) < 0)
 		goto out;
+	*in_side = gt_transport_side(t) != NULL;
 	args[n++] = "fetch";
 	args[n++] = "--no-tags";
 	args[n++] = "--no-write-fetch-head";
@@ -475,15 +481,12 @@ static void add_stats(gt_merge_stats *sum, const gt_merge_stats *s)
  * fetch must not (it sees four refs): git's automatic maintenance (gc
  * --auto, or the tasks maintenance.auto sets), here in the main
  * repository, so that the packs and loose objects syncs leave get packed
- * in time. When it finds nothing to do it costs ~3 ms. A shallow
- * repository's fetch ran in place, maintenance included.
+ * in time. When it finds nothing to do it costs ~3 ms.
  */
 static void auto_maintenance(gt_repo *repo)
 {
 	static const char *const args[] = { "maintenance", "run", "--auto", "--quiet", NULL };
 	gt_strbuf out = GT_STRBUF_INIT;
-	if (git_repository_is_shallow(gt_repo_git(repo)) == 1)
-		return;
 	gt_git_run(&out, repo, args);
 	gt_strbuf_release(&out);
 }
@@ -493,7 +496,7 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 {
 	gt_sync_stats st;
 	unsigned max = opts && opts->attempts ? opts->attempts : 10;
-	int quiet = opts ? opts->quiet : 0;
+	int quiet = opts ? opts->quiet : 0, fetched_in_side = 0;
 	int r;
 
 	memset(&st, 0, sizeof(st));
@@ -508,7 +511,7 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		gt_merge_stats ms;
 		memset(&ms, 0, sizeof(ms));
 		st.attempts++;
-		if ((r = fetch(repo, remote, quiet)) < 0 ||
+		if ((r = fetch(repo, remote, quiet, &fetched_in_side)) < 0 ||
 		    (r = gt_sync_merge_remote(&ms, repo, remote, opts ? &opts->merge : NULL)) < 0)
 			break;
 		add_stats(&st.merge, &ms);
@@ -540,7 +543,7 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		nanosleep(&ts, NULL);
 	}
 	free(fingerprint);
-	if (r == 0)
+	if (r == 0 && fetched_in_side)
 		auto_maintenance(repo);
 	if (stats)
 		*stats = st;

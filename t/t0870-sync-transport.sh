@@ -323,7 +323,11 @@ test_expect_success 'a shallow repository syncs in place, without a side reposit
 	(cd shallow && gt init -q --prefix bd && gt sync -q) &&
 	(cd shallow && gt show bd-15 --json) >out && test_grep "\"Fifteen\"" out &&
 	test_path_is_missing shallow/$side &&
-	(cd shallow && gt create --id bd-18 "Eighteen" >/dev/null && gt sync -q) &&
+	(cd shallow && gt create --id bd-18 "Eighteen" >/dev/null &&
+	 GIT_TRACE=$TRASH_DIRECTORY/trace-shallow gt sync -q) &&
+	# git fetch runs its own maintenance in place; gt adds none
+	grep "built-in: git maintenance run --auto" trace-shallow >maint &&
+	test_line_count = 1 maint &&
 	git -C hub.git rev-parse refs/gastown/ledger >expect &&
 	git -C shallow rev-parse refs/remotes/origin/gastown/ledger >actual &&
 	test_cmp expect actual
