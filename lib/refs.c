@@ -496,9 +496,13 @@ static int take_lock(struct held *h, gt_repo *repo, const char *refname)
 {
 	h->path = ref_path(gt_repo_git(repo), refname, "");
 	h->lock = ref_path(gt_repo_git(repo), refname, ".lock");
-	if (mkdirs_for(h->path) < 0)
-		return GT_ERROR;
+	/* the directories are made only when missing: a sync locks hundreds of refs */
 	h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (h->fd < 0 && errno == ENOENT) {
+		if (mkdirs_for(h->path) < 0)
+			return GT_ERROR;
+		h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	}
 	if (h->fd >= 0) {
 		h->state = HELD_OPEN;
 		return 0;
