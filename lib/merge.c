@@ -755,10 +755,19 @@ static int update_ledger_ref(struct merge_ctx *m)
 			for (size_t i = 0; i < vs_prev.nr; i++)
 				added += !prev_tip(m, vs_prev.items[i].refname);
 		}
-		if (prev)
-			parents[np++] = *prev;
+		/*
+		 * The remote's ledger first: this commit is its next state.
+		 * git push (and fetch, for its "forced update" note) asks
+		 * whether the new ledger descends from the remote's by a
+		 * depth-first walk that tries first parents first: it then
+		 * meets it at once, instead of after every commit of our own
+		 * history that no commit-graph covers yet (36 ms of a 113 ms
+		 * push at 10k beads).
+		 */
 		if (remote && !same && !prev_ahead)
 			parents[np++] = *remote;
+		if (prev)
+			parents[np++] = *prev;
 		gt_strbuf_addf(&msg, "ledger: %zu refs\n", base_count(m) + added);
 		r = gt_ledger_write(&next, m->repo, changes, remote ? remote : prev, parents, np,
 				    msg.buf);

@@ -122,6 +122,17 @@ test_expect_success 'the objects a merge writes go into one pack, not loose file
 	ledger_is_local b
 '
 
+test_expect_success "a merged ledger's first parent is the remote's ledger, then ours" '
+	(cd a && gt update bd-9 --title "Nine" && gt sync -q) >/dev/null &&
+	(cd b && gt update bd-10 --title "Ten") >/dev/null &&
+	theirs=$(git -C hub.git rev-parse refs/gastown/ledger) &&
+	ours=$(git -C b rev-parse refs/gastown/ledger) &&
+	(cd b && gt sync -q) &&
+	test "$(git -C b rev-parse refs/gastown/ledger^1)" = "$theirs" &&
+	test "$(git -C b rev-parse refs/gastown/ledger^2)" = "$ours" &&
+	test "$(git -C hub.git rev-parse refs/gastown/ledger)" = "$(git -C b rev-parse refs/gastown/ledger)"
+'
+
 # merge_b: b fetches and merges; what the merge said about reading refs in say
 merge_b() {
 	(cd b && git fetch -q origin && GT_TEST_MERGE_SAY=1 gt merge -q 2>../say)
