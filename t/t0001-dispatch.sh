@@ -11,8 +11,7 @@ test_expect_success 'gt help lists the commands' '
 	gt help >out &&
 	test_grep "^   create " out &&
 	test_grep "^   ready " out &&
-	gt >out 2>err;
-	test $? = 129 &&
+	{ gt >out 2>err; test $? = 129; } &&
 	test_grep "usage: gt" err
 '
 
