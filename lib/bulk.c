@@ -79,6 +79,16 @@ static int view_new(git_odb_backend **out, git_repository *git)
 	return 0;
 }
 
+/* Note an object in memory for the next flush. */
+static void note_written(gt_bulk *b, const git_oid *oid)
+{
+	if (b->nwritten == b->written_alloc) {
+		b->written_alloc = b->written_alloc ? b->written_alloc * 2 : 256;
+		b->written = gt_xrealloc(b->written, b->written_alloc * sizeof(*b->written));
+	}
+	b->written[b->nwritten++] = *oid;
+}
+
 /*
  * In front of the mempack: notes the id of every object written, then
  * passes the write on to it (the mempack cannot list what it holds).
@@ -91,13 +101,8 @@ struct recorder {
 static int recorder_write(git_odb_backend *be, const git_oid *oid, const void *data,
 			  size_t len, git_object_t type)
 {
-	gt_bulk *b = ((struct recorder *)be)->bulk;
 	(void)data, (void)len, (void)type;
-	if (b->nwritten == b->written_alloc) {
-		b->written_alloc = b->written_alloc ? b->written_alloc * 2 : 256;
-		b->written = gt_xrealloc(b->written, b->written_alloc * sizeof(*b->written));
-	}
-	b->written[b->nwritten++] = *oid;
+	note_written(((struct recorder *)be)->bulk, oid);
 	return GIT_PASSTHROUGH;
 }
 
@@ -164,6 +169,11 @@ void gt_bulk_close(gt_bulk *b)
 	gt_repo_free(b->repo); /* frees the odb and its mempack */
 	free(b->commits);
 	free(b->written);
+	free(b->loose_dir);
+	if (b->inflater) {
+		inflateEnd(b->inflater);
+		free(b->inflater);
+	}
 	memset(b, 0, sizeof(*b));
 }
 
@@ -186,6 +196,191 @@ void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit)
 		b->commits = gt_xrealloc(b->commits, b->alloc * sizeof(*b->commits));
 	}
 	b->commits[b->nr++] = *commit;
+}
+
+/* "<objects>/xx/yyyy..." of id (caller frees); NULL when the directory is unknown. */
+static char *loose_path(gt_bulk *b, gt_repo *main, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	gt_strbuf path = GT_STRBUF_INIT;
+
+	if (!b->loose_dir) {
+		git_buf dir = GIT_BUF_INIT;
+		if (git_repository_item_path(&dir, gt_repo_git(main), GIT_REPOSITORY_ITEM_OBJECTS) < 0)
+			return NULL;
+		gt_strbuf_addf(&path, "%s%s", dir.ptr,
+			       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
+		git_buf_dispose(&dir);
+		b->loose_dir = gt_strbuf_detach(&path);
+	}
+	git_oid_tostr(hex, sizeof(hex), id);
+	gt_strbuf_addf(&path, "%s%.2s/%s", b->loose_dir, hex, hex + 2);
+	return gt_strbuf_detach(&path);
+}
+
+/* The whole of a small file; NULL (errno set) when it cannot be read. */
+static unsigned char *read_small_file(const char *path, size_t *len)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 24)) {
+		buf = gt_xmalloc((size_t)st.st_size);
+		if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
+			free(buf);
+			buf = NULL;
+		} else {
+			*len = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+/*
+ * Inflate a loose object's file into "<type> <size>\0<data>" (caller
+ * frees), checking that it is whole and hashes to id. NULL otherwise.
+ */
+static unsigned char *inflate_loose(gt_bulk *b, const unsigned char *in, size_t in_len,
+				    const git_oid *id, size_t *out_len)
+{
+	size_t alloc = in_len * 4 + 64, len = 0;
+	unsigned char *out = gt_xmalloc(alloc), sum[20];
+	int z;
+
+	if (!b->inflater) {
+		b->inflater = gt_xcalloc(1, sizeof(*b->inflater));
+		if (inflateInit(b->inflater) != Z_OK) {
+			free(b->inflater);
+			b->inflater = NULL;
+			free(out);
+			return NULL;
+		}
+	} else if (inflateReset(b->inflater) != Z_OK) {
+		free(out);
+		return NULL;
+	}
+	b->inflater->next_in = (Bytef *)in;
+	b->inflater->avail_in = (uInt)in_len;
+	do {
+		if (len == alloc) {
+			if (alloc > (64u << 20))
+				break; /* not the small object a gt command writes */
+			out = gt_xrealloc(out, alloc *= 2);
+		}
+		b->inflater->next_out = out + len;
+		b->inflater->avail_out = (uInt)(alloc - len);
+		z = inflate(b->inflater, Z_NO_FLUSH);
+		len = alloc - b->inflater->avail_out;
+	} while (z == Z_OK);
+	if (z != Z_STREAM_END || mbedtls_sha1_ret(out, len, sum) != 0 ||
+	    memcmp(sum, id->id, sizeof(sum)) != 0) {
+		free(out);
+		return NULL;
+	}
+	*out_len = len;
+	return out;
+}
+
+/*
+ * Copy the loose object id into memory for the flush, as it is. 1 when
+ * it was copied (or is in memory already), 0 when it is not a loose file
+ * or cannot be used as one.
+ */
+static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
+{
+	size_t file_len = 0, len = 0;
+	unsigned char *file, *raw;
+	char *path;
+	int taken = 0;
+
+	if (b->mempack->exists && b->mempack->exists(b->mempack, id))
+		return 1;
+	if (!(path = loose_path(b, main, id)))
+		return 0;
+	file = read_small_file(path, &file_len);
+	free(path);
+	if (!file)
+		return 0;
+	raw = inflate_loose(b, file, file_len, id, &len);
+	free(file);
+	if (!raw)
+		return 0;
+	/* "<type> <size>\0": the size must be what follows */
+	unsigned char *nul = memchr(raw, '\0', len);
+	char *space = memchr(raw, ' ', nul ? (size_t)(nul - raw) : 0);
+	if (nul && space) {
+		*space = '\0';
+		git_object_t type = git_object_string2type((const char *)raw);
+		char *end;
+		unsigned long long size = strtoull(space + 1, &end, 10);
+		size_t data_len = len - (size_t)(nul + 1 - raw);
+		if (type >= GIT_OBJECT_COMMIT && type <= GIT_OBJECT_TAG && (unsigned char *)end == nul &&
+		    size == data_len && b->mempack->write(b->mempack, id, nul + 1, data_len, type) == 0) {
+			note_written(b, id);
+			taken = 1;
+		}
+	}
+	free(raw);
+	return taken;
+}
+
+/* A tree taken (in memory): its entries that are loose, subtrees and all. */
+static void take_tree_entries(gt_bulk *b, gt_repo *main, const git_oid *id)
+{
+	git_tree *tree = NULL;
+
+	if (git_tree_lookup(&tree, gt_repo_git(b->repo), id) < 0) {
+		git_error_clear(); /* left for git push to read */
+		return;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		git_object_t type = git_tree_entry_type(e);
+		if (type == GIT_OBJECT_BLOB)
+			take_one(b, main, git_tree_entry_id(e));
+		else if (type == GIT_OBJECT_TREE && take_one(b, main, git_tree_entry_id(e)))
+			take_tree_entries(b, main, git_tree_entry_id(e));
+	}
+	git_tree_free(tree);
+}
+
+void gt_bulk_take_loose(gt_bulk *b, gt_repo *main, const git_oid *start,
+			const git_oid *stop, size_t nstop)
+{
+	git_oid *todo = gt_xmalloc(sizeof(*todo));
+	size_t ntodo = 0, alloc = 1;
+
+	todo[ntodo++] = *start;
+	for (int first = 1; ntodo; first = 0) {
+		git_oid id = todo[--ntodo];
+		git_commit *c = NULL;
+		int stopped = 0;
+		for (size_t i = 0; i < nstop && !stopped; i++)
+			stopped = git_oid_equal(&id, &stop[i]);
+		if (stopped)
+			continue;
+		int loose = take_one(b, main, &id);
+		if (!loose && !first)
+			continue;
+		if (git_commit_lookup(&c, gt_repo_git(b->repo), &id) < 0) {
+			git_error_clear();
+			continue;
+		}
+		const git_oid *tree = git_commit_tree_id(c);
+		if (loose && take_one(b, main, tree))
+			take_tree_entries(b, main, tree);
+		for (unsigned i = 0; i < git_commit_parentcount(c); i++) {
+			if (ntodo == alloc)
+				todo = gt_xrealloc(todo, (alloc *= 2) * sizeof(*todo));
+			todo[ntodo++] = *git_commit_parent_id(c, i);
+		}
+		git_commit_free(c);
+	}
+	free(todo);
 }
 
 static int cmp_oid(const void *a, const void *b)

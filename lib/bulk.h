@@ -2,6 +2,7 @@
 #define GT_BULK_H
 
 #include <git2.h>
+#include <zlib.h>
 #include <stddef.h>
 #include "repo.h"
 
@@ -26,6 +27,8 @@ typedef struct gt_bulk {
 	size_t nr, alloc;
 	git_oid *written;         /* every object written since the last flush */
 	size_t nwritten, written_alloc;
+	char *loose_dir;          /* gt_bulk_take_loose: "<objects>/", once known */
+	z_stream *inflater;       /* gt_bulk_take_loose: one stream, reset per object */
 } gt_bulk;
 
 int gt_bulk_open(gt_bulk *b, gt_repo *repo);
@@ -36,6 +39,21 @@ void gt_bulk_close(gt_bulk *b);
  * builder sees paths and pairs like objects for deltas).
  */
 void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit);
+
+/*
+ * Add to the next flush a copy of the loose objects of the history from
+ * start: each commit that is a loose file, its tree and their entries
+ * that are loose, then its parents, stopping at a commit in stop (nstop
+ * of them) and at one that is not loose (start itself may be packed:
+ * its parents are still looked at). For what sync is about to push: git
+ * push's pack-objects reads a loose object three times, inflating it and
+ * deflating it again, and copies a packed one as it is. The loose files
+ * stay (git gc prunes them). Only ever a speed-up: an object that
+ * cannot be read, or a loose file that does not hash to its name, is
+ * left for git push to read as it would have.
+ */
+void gt_bulk_take_loose(gt_bulk *b, gt_repo *main, const git_oid *start,
+			const git_oid *stop, size_t nstop);
 
 /*
  * Write, as one pack with its index in main's object directory, synced

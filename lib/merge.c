@@ -708,6 +708,29 @@ static size_t base_count(struct merge_ctx *m)
 	return n;
 }
 
+/*
+ * Into the ledger's pack, a copy of the loose objects the push will
+ * send: the history from each tip published that is ours, down to the
+ * remote's tip and to the one we published last (gt_bulk_take_loose).
+ */
+static void take_published_loose(struct merge_ctx *m, const gt_ledger_map *changes)
+{
+	for (size_t i = 0; i < changes->nr; i++) {
+		const char *k = changes->items[i].refname;
+		const git_oid *ours = planned_tip(m, k), *theirs = remote_tip(m, k);
+		const git_oid *published = prev_tip(m, k);
+		git_oid stop[2];
+		size_t n = 0;
+		if (!ours || !git_oid_equal(ours, &changes->items[i].tip))
+			continue;
+		if (theirs)
+			stop[n++] = *theirs;
+		if (published)
+			stop[n++] = *published;
+		gt_bulk_take_loose(&m->bulk, m->main, ours, stop, n);
+	}
+}
+
 static int update_ledger_ref(struct merge_ctx *m)
 {
 	const git_oid *remote = m->remote, *prev = m->have_prev ? &m->prev : NULL;
@@ -773,6 +796,8 @@ static int update_ledger_ref(struct merge_ctx *m)
 				    msg.buf);
 		gt_strbuf_release(&msg);
 		/* the ledger's new shards, as one pack, before the ref points at them */
+		if (r == 0)
+			take_published_loose(m, changes);
 		if (r < 0 || (r = gt_bulk_flush(&m->bulk, m->main)) < 0)
 			goto out;
 	}

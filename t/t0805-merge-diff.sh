@@ -116,10 +116,54 @@ test_expect_success 'the objects a merge writes go into one pack, not loose file
 	(cd b && gt merge -q) &&
 	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
 	test "$(ls b/.git/objects/pack/*.pack | wc -l)" -gt "$packs_before" &&
-	git -C b fsck --connectivity-only --no-progress 2>&1 | grep -v "^notice" >fsck-out;
+	{ git -C b fsck --connectivity-only --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
 	test_must_be_empty fsck-out &&
 	(cd b && gt fsck) >gfsck 2>&1 && test_grep "^0 problems" gfsck &&
 	ledger_is_local b
+'
+
+# packs <repo>: its pack files, one a line
+packs() { ls "$1"/.git/objects/pack/*.pack | sort; }
+# new_pack_ids: the objects of the one pack in "after" but not "before"
+new_pack_ids() {
+	comm -13 before after >new && test_line_count = 1 new &&
+	git show-index <"$(sed "s/pack$/idx/" new)" | cut -d" " -f2 | sort
+}
+
+test_expect_success 'a merge packs a copy of the loose objects its push sends, none sent before' '
+	(cd a && gt sync -q) && (cd b && gt sync -q) &&
+	(cd b && gt update bd-7 --title "Seventh" && gt sync -q) >/dev/null &&
+	published=$(git -C b rev-parse refs/gastown/beads/bd-7) &&
+	(cd b && gt update bd-7 --title "Seventh again" && gt update bd-8 --title "Eighth" &&
+		gt update bd-8 --add-label twice) >/dev/null &&
+	git -C b rev-list --objects refs/gastown/beads/bd-7 refs/gastown/beads/bd-8 \
+		^$published ^refs/remotes/origin/gastown/ledger | cut -c1-40 | sort >sent &&
+	test "$(wc -l <sent)" -ge 6 &&
+	loose_before=$(git -C b count-objects | cut -d" " -f1) &&
+	packs b >before && (cd b && gt sync -q) && packs b >after &&
+	new_pack_ids >in-pack &&
+	comm -23 sent in-pack >missing && test_must_be_empty missing &&
+	! grep $published in-pack &&
+	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
+	{ git -C hub.git fsck --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
+	test_must_be_empty fsck-out && ledger_is_local b
+'
+
+test_expect_success 'a loose object that does not hash to its name is not copied' '
+	(cd b && gt update bd-11 --title "Eleven") >/dev/null &&
+	blob=$(git -C b rev-parse refs/gastown/beads/bd-11:op.json) &&
+	file=b/.git/objects/$(echo $blob | cut -c1-2)/$(echo $blob | cut -c3-) &&
+	cp "$file" saved-loose &&
+	printf "blob 5\0wrong" | perl -MCompress::Zlib -0777 -e "print compress(<STDIN>)" >forged &&
+	chmod u+w "$file" && cp forged "$file" &&
+	packs b >before && (cd b && gt merge -q) && packs b >after &&
+	new_pack_ids >in-pack &&
+	commit=$(git -C b rev-parse refs/gastown/beads/bd-11) &&
+	wrong=$(printf wrong | git hash-object --stdin) &&
+	grep $commit in-pack && ! grep $blob in-pack && ! grep $wrong in-pack &&
+	cp saved-loose "$file" &&
+	{ git -C b fsck --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
+	test_must_be_empty fsck-out
 '
 
 test_expect_success "a merged ledger's first parent is the remote's ledger, then ours" '
