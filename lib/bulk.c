@@ -285,10 +285,16 @@ static unsigned char *inflate_loose(gt_bulk *b, const unsigned char *in, size_t 
 	return out;
 }
 
+/* Whether id is in memory: taken already, or written through the handle. */
+static int in_memory(gt_bulk *b, const git_oid *id)
+{
+	return b->mempack->exists && b->mempack->exists(b->mempack, id);
+}
+
 /*
  * Copy the loose object id into memory for the flush, as it is. 1 when
- * it was copied (or is in memory already), 0 when it is not a loose file
- * or cannot be used as one.
+ * it was copied, 0 when it is in memory already, is not a loose file or
+ * cannot be used as one.
  */
 static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
 {
@@ -297,8 +303,8 @@ static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
 	char *path;
 	int taken = 0;
 
-	if (b->mempack->exists && b->mempack->exists(b->mempack, id))
-		return 1;
+	if (in_memory(b, id))
+		return 0;
 	if (!(path = loose_path(b, main, id)))
 		return 0;
 	file = read_small_file(path, &file_len);
@@ -328,7 +334,7 @@ static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
 	return taken;
 }
 
-/* A tree taken (in memory): its entries that are loose, subtrees and all. */
+/* A tree just taken: its entries that are loose, subtrees and all. */
 static void take_tree_entries(gt_bulk *b, gt_repo *main, const git_oid *id)
 {
 	git_tree *tree = NULL;
@@ -361,7 +367,8 @@ void gt_bulk_take_loose(gt_bulk *b, gt_repo *main, const git_oid *start,
 		int stopped = 0;
 		for (size_t i = 0; i < nstop && !stopped; i++)
 			stopped = git_oid_equal(&id, &stop[i]);
-		if (stopped)
+		/* in memory: taken with its history by another tip's walk */
+		if (stopped || in_memory(b, &id))
 			continue;
 		int loose = take_one(b, main, &id);
 		if (!loose && !first)
