@@ -780,8 +780,8 @@ static int update_ledger_ref(struct merge_ctx *m)
 		}
 		/*
 		 * The remote's ledger first: this commit is its next state.
-		 * git push (and fetch, for its "forced update" note) asks
-		 * whether the new ledger descends from the remote's by a
+		 * git push asks (to mark forced updates, even under a
+		 * lease) whether the new ledger descends from the remote's by a
 		 * depth-first walk that tries first parents first: it then
 		 * meets it at once, instead of after every commit of our own
 		 * history that no commit-graph covers yet (36 ms of a 113 ms
