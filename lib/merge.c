@@ -574,7 +574,12 @@ static int follow_rename(struct merge_ctx *m, const char *old_id, const char *ne
 
 /* --- the whole merge ------------------------------------------------------ */
 
-static int apply_plan(struct merge_ctx *m)
+/*
+ * Move the refs as planned. record_stat gets the packed-refs stat line
+ * for the merge's record: pstat (taken before any ref was read), or
+ * the stat of packed-refs as this merge rewrote it from that same file.
+ */
+static int apply_plan(struct merge_ctx *m, const char *pstat, gt_strbuf *record_stat)
 {
 	gt_ref_update *u = gt_xcalloc(m->plan.nr + m->loose.nr + 1, sizeof(*u));
 	size_t n = 0;
@@ -604,10 +609,12 @@ static int apply_plan(struct merge_ctx *m)
 	 * the loose transaction (the refs that did move are merged states:
 	 * the next attempt finds them done).
 	 */
-	if (n >= GT_MERGE_PACKED || m->fold_loose)
-		r = gt_refs_update_packed(m->repo, u, n, NULL);
-	else
+	if (n >= GT_MERGE_PACKED || m->fold_loose) {
+		r = gt_refs_update_packed_stat(m->repo, u, n, NULL, pstat, record_stat);
+	} else {
 		r = n ? gt_refs_update(m->repo, u, n) : 0;
+		gt_strbuf_adds(record_stat, pstat);
+	}
 	free(u);
 	return r;
 }
@@ -833,7 +840,9 @@ static void packed_stat(gt_strbuf *out, gt_repo *repo)
  * The record a merge leaves: "<ledger> <packed-refs stat>", the stat
  * taken before the merge read any ref. After the merge every ref that
  * is not a loose file has the tip the ledger gives it (a ref the merge
- * moved was written loose, or packed-refs changed). While the ledger ref
+ * moved was written loose, or packed-refs changed). When the merge
+ * rewrote packed-refs itself, from the file that stat names, the stat
+ * is that of the file it wrote: what it read plus its moves. While the ledger ref
  * and packed-refs stay as recorded, that still holds: every write since
  * made a loose file (gt's writes, git update-ref) or rewrote
  * packed-refs (git pack-refs, a packed merge, a deleted ref), which a
@@ -950,7 +959,7 @@ static int read_ledgers(struct merge_ctx *m, const char *pstat)
 static int merge_attempt(struct merge_ctx *m)
 {
 	gt_strlist keys = GT_STRLIST_INIT;
-	gt_strbuf stat = GT_STRBUF_INIT;
+	gt_strbuf stat = GT_STRBUF_INIT, record_stat = GT_STRBUF_INIT;
 	int r;
 
 	packed_stat(&stat, m->main); /* before any ref is read */
@@ -971,13 +980,20 @@ static int merge_attempt(struct merge_ctx *m)
 	if ((r = m->lookup_error) < 0)
 		goto out;
 	/* merge and rename commits, as one pack, before refs point at them */
-	if ((r = gt_bulk_flush(&m->bulk, m->main)) < 0 || (r = apply_plan(m)) < 0 ||
+	if ((r = gt_bulk_flush(&m->bulk, m->main)) < 0)
+		goto out;
+	/* tests: another writer between the merge's reading and its writing */
+	const char *meanwhile = getenv("GT_TEST_MERGE_MEANWHILE");
+	if (meanwhile && system(meanwhile) != 0)
+		fprintf(stderr, "warning: GT_TEST_MERGE_MEANWHILE failed\n");
+	if ((r = apply_plan(m, stat.buf, &record_stat)) < 0 ||
 	    (r = update_ledger_ref(m)) < 0 || (r = m->lookup_error) < 0)
 		goto out;
-	write_record(m->main, stat.buf);
+	write_record(m->main, record_stat.buf);
 out:
 	gt_strlist_clear(&keys);
 	gt_strbuf_release(&stat);
+	gt_strbuf_release(&record_stat);
 	return r;
 }
 

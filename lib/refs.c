@@ -409,6 +409,13 @@ int gt_refs_foreach_loose(git_repository *repo, const char *prefix, gt_refs_each
 	return r;
 }
 
+/* "<inode> <size> <mtime>": what gt_refs_stat_line says of a file that is not racy. */
+static void stat_line_of(gt_strbuf *out, const struct stat *st)
+{
+	gt_strbuf_addf(out, "%llu %lld %lld.%09ld", (unsigned long long)st->st_ino,
+		       (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+}
+
 void gt_refs_stat_line(gt_strbuf *out, const char *path)
 {
 	struct stat st;
@@ -430,8 +437,7 @@ void gt_refs_stat_line(gt_strbuf *out, const char *path)
 		gt_strbuf_addf(out, "racy %ld.%09ld.%ld", (long)now.tv_sec, now.tv_nsec, (long)getpid());
 		return;
 	}
-	gt_strbuf_addf(out, "%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
-		       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	stat_line_of(out, &st);
 }
 
 static int push_name(const char *refname, const git_oid *tip, void *payload)
@@ -994,10 +1000,17 @@ static int fsync_dir_of(const char *path)
 
 int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done)
 {
+	return gt_refs_update_packed_stat(repo, u, n, done, NULL, NULL);
+}
+
+int gt_refs_update_packed_stat(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done,
+			       const char *before, gt_strbuf *after)
+{
 	struct ptxn t;
 	struct pfile p;
-	gt_strbuf out = GT_STRBUF_INIT;
-	int r;
+	gt_strbuf out = GT_STRBUF_INIT, now = GT_STRBUF_INIT;
+	struct stat written;
+	int r, same_file = 0;
 
 	memset(&t, 0, sizeof(t));
 	memset(&p, 0, sizeof(p));
@@ -1019,7 +1032,14 @@ int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned ch
 			r = gt_error_set(GT_EINVALID, "%s is updated twice", t.m[i].u->refname);
 			goto out;
 		}
-	if ((r = ptxn_lock(&t)) < 0 || (r = pfile_read(&p, t.packed)) < 0)
+	if ((r = ptxn_lock(&t)) < 0)
+		goto out;
+	/* under the lock: is the file the one the caller's stat line names? */
+	if (before && after) {
+		gt_refs_stat_line(&now, t.packed);
+		same_file = !strcmp(now.buf ? now.buf : "", before);
+	}
+	if ((r = pfile_read(&p, t.packed)) < 0)
 		goto out;
 	if ((r = ptxn_verify(&t, &p)) != 0) {
 		if (r > 0)
@@ -1027,7 +1047,8 @@ int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned ch
 		goto out;
 	}
 	ptxn_merge(&out, &p, &t);
-	if (write(t.packed_fd, out.buf, out.len) != (ssize_t)out.len || fsync(t.packed_fd) < 0) {
+	if (write(t.packed_fd, out.buf, out.len) != (ssize_t)out.len || fsync(t.packed_fd) < 0 ||
+	    fstat(t.packed_fd, &written) < 0) {
 		r = gt_error_errno("cannot write %s", t.packed_lock);
 		goto out;
 	}
@@ -1065,12 +1086,22 @@ int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned ch
 	ptxn_unlock(&t);
 	if ((r = ptxn_recheck(&t)) > 0)
 		r = gt_error_set(GT_ECONFLICT, "%d of %zu refs were written meanwhile", r, n);
+	/*
+	 * Ours, not racy: a rename keeps the inode, size and mtime, and
+	 * writers replace packed-refs by rename, never in place, so a later
+	 * file has another inode while ours is there.
+	 */
+	if (r == 0 && same_file)
+		stat_line_of(after, &written);
 out:
 	ptxn_unlock(&t);
 	for (size_t i = 0; done && i < t.n; i++)
 		done[t.m[i].u - u] = (unsigned char)t.m[i].committed;
+	if (after && !after->len && before)
+		gt_strbuf_adds(after, before);
 	pfile_release(&p);
 	gt_strbuf_release(&out);
+	gt_strbuf_release(&now);
 	free(t.packed);
 	free(t.packed_lock);
 	free(t.m);

@@ -115,6 +115,16 @@ int gt_refs_update(gt_repo *repo, const gt_ref_update *updates, size_t n);
  */
 int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done);
 
+/*
+ * The same, for a caller that took packed-refs' stat line (before,
+ * gt_refs_stat_line) before it read the refs: after gets the stat line
+ * of the file written when the file rewritten was still that one and
+ * all went well (the caller's reading plus these moves is then exactly
+ * what is packed), and before otherwise.
+ */
+int gt_refs_update_packed_stat(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done,
+			       const char *before, gt_strbuf *after);
+
 /* Sleep a little before retrying a lock: jittered, doubling from 1 ms to ~50 ms. */
 void gt_refs_backoff(unsigned attempt);
 

@@ -239,6 +239,16 @@ test_expect_success 'too many loose refs: all read, the loose ones folded into p
 	grep " refs/gastown/beads/bd-10$" b/.git/packed-refs &&
 	(cd b && gt show bd-13 --json) >t13 && test_grep "Loose 13" t13 &&
 	ledger_is_local b &&
+	merge_b && test_grep "read 0 loose refs" say
+'
+
+test_expect_success 'packed-refs rewritten by another writer while a merge folds: the next reads every ref' '
+	(cd b && for i in 14 15 16 17; do gt update bd-$i --title "Loose $i" >/dev/null || return 1; done) &&
+	(cd b && GT_TEST_MERGE_MEANWHILE="git pack-refs --all" GT_TEST_MERGE_LOOSE_MAX=3 \
+		GT_TEST_MERGE_SAY=1 gt merge -q 2>../say) &&
+	test_grep "read every ref, folding the loose ones" say &&
+	(cd b && gt show bd-17 --json) >t17 && test_grep "Loose 17" t17 &&
+	ledger_is_local b &&
 	merge_b && test_grep "read every ref" say &&
 	merge_b && test_grep "read 0 loose refs" say
 '
