@@ -253,4 +253,18 @@ test_expect_success 'packed-refs rewritten by another writer while a merge folds
 	merge_b && test_grep "read 0 loose refs" say
 '
 
+test_expect_success 'many moved refs and a small packed-refs: one rewrite, no loose files, the next merge quick' '
+	(cd a && for i in $(seq 1 32); do gt update bd-$i --add-label batch >/dev/null || return 1; done &&
+		gt sync -q) &&
+	(cd b && git pack-refs --all) && test -s b/.git/packed-refs &&
+	merge_b && test_grep "read every ref" say &&
+	for i in 1 3 32; do
+		! test -e b/.git/refs/gastown/beads/bd-$i &&
+		grep "^$(git -C a rev-parse refs/gastown/beads/bd-$i) refs/gastown/beads/bd-$i$" \
+			b/.git/packed-refs || return 1
+	done &&
+	ledger_is_local b &&
+	merge_b && test_grep "read 0 loose refs" say
+'
+
 test_done
