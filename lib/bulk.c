@@ -198,46 +198,35 @@ void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit)
 	b->commits[b->nr++] = *commit;
 }
 
-/* "<objects>/xx/yyyy..." of id (caller frees); NULL when the directory is unknown. */
-static char *loose_path(gt_bulk *b, gt_repo *main, const git_oid *id)
+/* Append main's object directory, with a final '/', to out. */
+static int add_objects_dir(gt_strbuf *out, gt_repo *main)
 {
-	char hex[GIT_OID_HEXSZ + 1];
-	gt_strbuf path = GT_STRBUF_INIT;
-
-	if (!b->loose_dir) {
-		git_buf dir = GIT_BUF_INIT;
-		if (git_repository_item_path(&dir, gt_repo_git(main), GIT_REPOSITORY_ITEM_OBJECTS) < 0)
-			return NULL;
-		gt_strbuf_addf(&path, "%s%s", dir.ptr,
-			       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
-		git_buf_dispose(&dir);
-		b->loose_dir = gt_strbuf_detach(&path);
-	}
-	git_oid_tostr(hex, sizeof(hex), id);
-	gt_strbuf_addf(&path, "%s%.2s/%s", b->loose_dir, hex, hex + 2);
-	return gt_strbuf_detach(&path);
+	git_buf dir = GIT_BUF_INIT;
+	int r = git_repository_item_path(&dir, gt_repo_git(main), GIT_REPOSITORY_ITEM_OBJECTS);
+	if (r < 0)
+		return gt_error_git(r, "cannot find the object directory");
+	gt_strbuf_addf(out, "%s%s", dir.ptr, dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
+	git_buf_dispose(&dir);
+	return 0;
 }
 
-/* The whole of a small file; NULL (errno set) when it cannot be read. */
-static unsigned char *read_small_file(const char *path, size_t *len)
+/* "<objects>/xx/yyyy..." of id into path; -1 when the directory is unknown. */
+static int loose_path(gt_strbuf *path, gt_bulk *b, gt_repo *main, const git_oid *id)
 {
-	struct stat st;
-	unsigned char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char hex[GIT_OID_HEXSZ + 1];
 
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 24)) {
-		buf = gt_xmalloc((size_t)st.st_size);
-		if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
-			free(buf);
-			buf = NULL;
-		} else {
-			*len = (size_t)st.st_size;
+	if (!b->loose_dir) {
+		gt_strbuf dir = GT_STRBUF_INIT;
+		if (add_objects_dir(&dir, main) < 0) {
+			gt_error_clear(); /* only a speed-up: git push reads the loose file */
+			gt_strbuf_release(&dir);
+			return -1;
 		}
+		b->loose_dir = gt_strbuf_detach(&dir);
 	}
-	close(fd);
-	return buf;
+	git_oid_tostr(hex, sizeof(hex), id);
+	gt_strbuf_addf(path, "%s%.2s/%s", b->loose_dir, hex, hex + 2);
+	return 0;
 }
 
 /*
@@ -298,21 +287,18 @@ static int in_memory(gt_bulk *b, const git_oid *id)
  */
 static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
 {
-	size_t file_len = 0, len = 0;
-	unsigned char *file, *raw;
-	char *path;
+	gt_strbuf path = GT_STRBUF_INIT, file = GT_STRBUF_INIT;
+	size_t len = 0;
+	unsigned char *raw = NULL;
 	int taken = 0;
 
 	if (in_memory(b, id))
 		return 0;
-	if (!(path = loose_path(b, main, id)))
-		return 0;
-	file = read_small_file(path, &file_len);
-	free(path);
-	if (!file)
-		return 0;
-	raw = inflate_loose(b, file, file_len, id, &len);
-	free(file);
+	if (loose_path(&path, b, main, id) == 0 && gt_strbuf_read_file(&file, path.buf) == 0 &&
+	    file.len)
+		raw = inflate_loose(b, (const unsigned char *)file.buf, file.len, id, &len);
+	gt_strbuf_release(&path);
+	gt_strbuf_release(&file);
 	if (!raw)
 		return 0;
 	/* "<type> <size>\0": the size must be what follows */
@@ -525,7 +511,7 @@ int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 {
 	git_indexer *idx = NULL;
 	git_indexer_progress stats;
-	git_buf dir = GIT_BUF_INIT, pack = GIT_BUF_INIT;
+	git_buf pack = GIT_BUF_INIT;
 	gt_strbuf path = GT_STRBUF_INIT;
 	size_t dirlen;
 	int r = 0;
@@ -534,12 +520,9 @@ int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 		goto reset; /* nothing written */
 	if ((r = build_pack(&pack, b)) < 0 || !pack_objects(&pack))
 		goto reset;
-	if ((r = git_repository_item_path(&dir, gt_repo_git(main), GIT_REPOSITORY_ITEM_OBJECTS)) < 0) {
-		r = gt_error_git(r, "cannot find the object directory");
+	if ((r = add_objects_dir(&path, main)) < 0)
 		goto out;
-	}
-	gt_strbuf_addf(&path, "%s%spack", dir.ptr,
-		       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
+	gt_strbuf_adds(&path, "pack");
 	dirlen = path.len;
 	mkdir(path.buf, 0777);
 	if ((r = git_indexer_new(&idx, path.buf, 0, NULL, NULL)) < 0 ||
@@ -567,7 +550,6 @@ reset:
 out:
 	git_indexer_free(idx);
 	git_buf_dispose(&pack);
-	git_buf_dispose(&dir);
 	gt_strbuf_release(&path);
 	return r;
 }
