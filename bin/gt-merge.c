@@ -20,7 +20,7 @@ int main(int argc, const char **argv)
 {
 	int quiet = 0, verbose = 0, worst = 0, r;
 	gt_sync_printer printer = { 0, 0, 0 };
-	gt_merge_opts mopts = { gt_sync_print_event, NULL, &printer };
+	gt_merge_opts mopts = { gt_sync_print_event, NULL, &printer, NULL };
 	gt_strlist remotes = GT_STRLIST_INIT;
 	gt_repo *repo;
 	struct gt_option options[] = {

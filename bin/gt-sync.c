@@ -19,7 +19,7 @@ int main(int argc, const char **argv)
 {
 	int quiet = 0, verbose = 0, no_push = 0, progress = -1;
 	gt_sync_printer printer = { 0, 0, 0 };
-	gt_sync_opts opts = { { gt_sync_print_event, gt_sync_print_progress, &printer },
+	gt_sync_opts opts = { { gt_sync_print_event, gt_sync_print_progress, &printer, NULL },
 			      0, 1, 0 };
 	gt_sync_stats stats;
 	char *remote = NULL;

@@ -174,6 +174,11 @@ void gt_bulk_close(gt_bulk *b)
 		inflateEnd(b->inflater);
 		free(b->inflater);
 	}
+	if (b->deflater) {
+		deflateEnd(b->deflater);
+		free(b->deflater);
+	}
+	git_buf_dispose(&b->pack);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -382,15 +387,16 @@ static int cmp_oid(const void *a, const void *b)
 }
 
 /*
- * Append an object to a pack: its type and size, then its deflated
- * data. One stream serves the whole pack, reset per object: setting one
+ * Append an object to b's pack: its type and size, then its deflated
+ * data. One stream serves every object, reset per object: setting one
  * up per object (compress2) cost as much as the deflating.
  */
-static int pack_object(git_buf *pack, z_stream *z, int *ready, git_object_t type,
-		       const void *data, size_t len)
+static int pack_object(gt_bulk *b, git_object_t type, const void *data, size_t len)
 {
+	git_buf *pack = &b->pack;
 	unsigned char head[16];
 	size_t n = 0, size = len;
+	z_stream *z = b->deflater;
 
 	if (len > UINT_MAX)
 		return -1;
@@ -398,10 +404,13 @@ static int pack_object(git_buf *pack, z_stream *z, int *ready, git_object_t type
 	for (size >>= 4; size; size >>= 7)
 		head[n++] = (unsigned char)((size & 0x7f) | (size > 0x7f ? 0x80 : 0));
 	/* speed over size: git gc repacks with deltas later */
-	if (!*ready) {
-		if (deflateInit(z, Z_BEST_SPEED) != Z_OK)
+	if (!z) {
+		z = gt_xcalloc(1, sizeof(*z));
+		if (deflateInit(z, Z_BEST_SPEED) != Z_OK) {
+			free(z);
 			return -1;
-		*ready = 1;
+		}
+		b->deflater = z;
 	} else if (deflateReset(z) != Z_OK) {
 		return -1;
 	}
@@ -420,31 +429,33 @@ static int pack_object(git_buf *pack, z_stream *z, int *ready, git_object_t type
 }
 
 /*
- * Every object written since the last flush, whole (no deltas: a delta
+ * Every object written since the last call, whole (no deltas: a delta
  * search costs more than a merge's few hundred small objects save; git
- * push computes deltas against what the remote has anyway).
+ * push computes deltas against what the remote has anyway), each once.
+ * On failure the pack is as it was.
  */
-static int pack_written(git_buf *pack, gt_bulk *b)
+int gt_bulk_compress(gt_bulk *b)
 {
-	z_stream z;
-	int ready = 0;
-	unsigned char sum[20];
-	size_t n = 0;
+	size_t n = b->npacked, start = b->pack.size;
 	int r = 0;
 
-	memset(&z, 0, sizeof(z));
-	qsort(b->written, b->nwritten, sizeof(*b->written), cmp_oid);
-	for (size_t i = 0; i < b->nwritten; i++)
-		if (!i || !git_oid_equal(&b->written[i - 1], &b->written[i]))
-			b->written[n++] = b->written[i];
+	qsort(b->written + n, b->nwritten - n, sizeof(*b->written), cmp_oid);
+	for (size_t i = b->npacked; i < b->nwritten; i++) {
+		const git_oid *id = &b->written[i];
+		if ((n > b->npacked && git_oid_equal(&b->written[n - 1], id)) ||
+		    (b->npacked && bsearch(id, b->written, b->npacked, sizeof(*id), cmp_oid)))
+			continue;
+		b->written[n++] = *id;
+	}
 	b->nwritten = n;
-	if (git_buf_grow(pack, 12) < 0)
-		return gt_error_set(GT_ERROR, "out of memory");
-	memcpy(pack->ptr, "PACK\0\0\0\2", 8);
-	for (int i = 0; i < 4; i++)
-		pack->ptr[8 + i] = (char)(n >> (24 - 8 * i));
-	pack->size = 12;
-	for (size_t i = 0; i < n && r == 0; i++) {
+	if (!b->pack.size) {
+		/* the header; the count is set when the pack is finished */
+		if (git_buf_grow(&b->pack, 12) < 0)
+			return gt_error_set(GT_ERROR, "out of memory");
+		memcpy(b->pack.ptr, "PACK\0\0\0\2\0\0\0\0", 12);
+		b->pack.size = start = 12;
+	}
+	for (size_t i = b->npacked; i < n && r == 0; i++) {
 		void *data = NULL;
 		size_t len;
 		git_object_t type;
@@ -452,20 +463,40 @@ static int pack_written(git_buf *pack, gt_bulk *b)
 			r = gt_error_git(r, "cannot read %s back", git_oid_tostr_s(&b->written[i]));
 			break;
 		}
-		if (pack_object(pack, &z, &ready, type, data, len) < 0)
+		if (pack_object(b, type, data, len) < 0)
 			r = gt_error_set(GT_ERROR, "cannot compress %s", git_oid_tostr_s(&b->written[i]));
 		git_odb_backend_data_free(b->mempack, data);
 	}
-	if (ready)
-		deflateEnd(&z);
-	if (r == 0 && (mbedtls_sha1_ret((const unsigned char *)pack->ptr, pack->size, sum) != 0 ||
-		       git_buf_grow(pack, pack->size + 20) < 0))
-		r = gt_error_set(GT_ERROR, "cannot finish the pack");
-	if (r == 0) {
-		memcpy(pack->ptr + pack->size, sum, 20);
-		pack->size += 20;
+	if (r < 0) {
+		b->pack.size = start;
+		return r;
 	}
-	return r;
+	qsort(b->written, n, sizeof(*b->written), cmp_oid);
+	b->npacked = n;
+	return 0;
+}
+
+/* The pack of every object written, finished, into *pack (b's is emptied). */
+static int pack_written(git_buf *pack, gt_bulk *b)
+{
+	unsigned char sum[20];
+	int r = gt_bulk_compress(b);
+
+	if (r < 0)
+		return r;
+	size_t n = b->npacked;
+	for (int i = 0; i < 4; i++)
+		b->pack.ptr[8 + i] = (char)(n >> (24 - 8 * i));
+	if (mbedtls_sha1_ret((const unsigned char *)b->pack.ptr, b->pack.size, sum) != 0 ||
+	    git_buf_grow(&b->pack, b->pack.size + 20) < 0)
+		return gt_error_set(GT_ERROR, "cannot finish the pack");
+	memcpy(b->pack.ptr + b->pack.size, sum, 20);
+	b->pack.size += 20;
+	/* the mempack still holds them all: a failed flush packs them again */
+	*pack = b->pack;
+	memset(&b->pack, 0, sizeof(b->pack));
+	b->npacked = 0;
+	return 0;
 }
 
 /* The pack of what to flush into *pack; one of no objects when nothing was written. */
@@ -520,6 +551,7 @@ int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 		goto reset; /* nothing written */
 	if ((r = build_pack(&pack, b)) < 0 || !pack_objects(&pack))
 		goto reset;
+	
 	if ((r = add_objects_dir(&path, main)) < 0)
 		goto out;
 	gt_strbuf_adds(&path, "pack");
@@ -531,7 +563,7 @@ int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 		r = gt_error_git(r, "cannot write the pack to %s", path.buf);
 		goto out;
 	}
-	/* the refs will point into this pack: make it durable first */
+	
 	gt_strbuf_addf(&path, "/pack-%s.pack", git_indexer_name(idx));
 	if ((r = fsync_path(path.buf, 0)) < 0)
 		goto out;

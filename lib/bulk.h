@@ -29,6 +29,9 @@ typedef struct gt_bulk {
 	size_t nwritten, written_alloc;
 	char *loose_dir;          /* gt_bulk_take_loose: "<objects>/", once known */
 	z_stream *inflater;       /* gt_bulk_take_loose: one stream, reset per object */
+	git_buf pack;             /* the flush's pack so far: written[0..npacked) */
+	size_t npacked;           /* written[0..npacked) is sorted, each id once */
+	z_stream *deflater;       /* one stream, reset per object */
 } gt_bulk;
 
 int gt_bulk_open(gt_bulk *b, gt_repo *repo);
@@ -54,6 +57,14 @@ void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit);
  */
 void gt_bulk_take_loose(gt_bulk *b, gt_repo *main, const git_oid *start,
 			const git_oid *stop, size_t nstop);
+
+/*
+ * Compress now, into the next flush's pack, every object written since
+ * the last flush: work the flush would do, done when it costs nothing
+ * (sync does it while git fetch runs). Not for a bulk given commits
+ * (gt_bulk_add_commit), whose flush builds its pack with deltas.
+ */
+int gt_bulk_compress(gt_bulk *b);
 
 /*
  * Write, as one pack with its index in main's object directory, synced

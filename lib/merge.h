@@ -3,6 +3,7 @@
 
 #include <git2.h>
 #include <stddef.h>
+#include "bulk.h"
 #include "repo.h"
 
 /*
@@ -56,10 +57,31 @@ typedef struct gt_merge_stats {
 	int ledger_changed;   /* refs/gastown/ledger moved */
 } gt_merge_stats;
 
+/*
+ * What a sync does while git fetch runs, since it needs nothing the
+ * fetch brings (gt_merge_prepare): copy into memory, compressed, the
+ * loose objects of the local changes since the published ledger, which
+ * the merge would otherwise copy and compress for the push
+ * (gt_bulk_take_loose) once the fetch is over.
+ */
+typedef struct gt_merge_prep {
+	/*
+	 * Open, until a merge takes it; on the heap, since its object
+	 * store's backends point at it.
+	 */
+	gt_bulk *bulk;
+} gt_merge_prep;
+
+/* Only ever a speed-up: any failure leaves p->bulk NULL, and says nothing. */
+void gt_merge_prepare(gt_merge_prep *p, gt_repo *repo);
+/* Release what no merge took (a zeroed *p is fine). */
+void gt_merge_prep_release(gt_merge_prep *p);
+
 typedef struct gt_merge_opts {
 	gt_merge_report_cb report;     /* may be NULL */
 	gt_merge_progress_cb progress; /* may be NULL */
 	void *payload;
+	gt_merge_prep *prep;           /* may be NULL: the first attempt starts from it */
 } gt_merge_opts;
 
 /*

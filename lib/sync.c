@@ -195,7 +195,20 @@ static void remember_synced(gt_repo *repo, const char *remote, const char *finge
  * says whether git ran in the side repository, without its automatic
  * maintenance (a shallow repository's fetch runs in place, with it).
  */
-static int fetch(gt_repo *repo, const char *remote, int quiet, int *in_side)
+struct prepare_job {
+	gt_merge_prep *prep;
+	gt_repo *repo;
+};
+
+static void prepare_meanwhile(void *payload)
+{
+	struct prepare_job *job = payload;
+	gt_merge_prepare(job->prep, job->repo);
+}
+
+/* prep, when given, is prepared while git fetches (gt_merge_prepare). */
+static int fetch(gt_repo *repo, const char *remote, int quiet, int *in_side,
+		 gt_merge_prep *prep)
 {
 	gt_strbuf ledger = GT_STRBUF_INIT, notes = GT_STRBUF_INIT;
 	int r;
@@ -247,7 +260,8 @@ static int fetch(gt_repo *repo, const char *remote, int quiet, int *in_side)
 	args[n++] = ledger.buf;
 	args[n++] = notes.buf;
 	args[n] = NULL;
-	r = gt_transport_git(NULL, t, args);
+	struct prepare_job job = { prep, repo };
+	r = gt_transport_git_meanwhile(NULL, t, args, prep ? prepare_meanwhile : NULL, &job);
 	if (r > 0)
 		r = gt_error_set(GT_ERROR, "git fetch %s failed (exit %d)", remote, r);
 	else if (r == 0)
@@ -511,8 +525,19 @@ int gt_sync(gt_sync_stats *stats, gt_repo *repo, const char *remote,
 		gt_merge_stats ms;
 		memset(&ms, 0, sizeof(ms));
 		st.attempts++;
-		if ((r = fetch(repo, remote, quiet, &fetched_in_side)) < 0 ||
-		    (r = gt_sync_merge_remote(&ms, repo, remote, opts ? &opts->merge : NULL)) < 0)
+		/* the local side of the push, made ready while git fetches */
+		gt_merge_prep prep;
+		gt_merge_opts mopts;
+		memset(&prep, 0, sizeof(prep));
+		memset(&mopts, 0, sizeof(mopts));
+		if (opts)
+			mopts = opts->merge;
+		mopts.prep = !opts || opts->push ? &prep : NULL;
+		r = fetch(repo, remote, quiet, &fetched_in_side, mopts.prep);
+		if (r == 0)
+			r = gt_sync_merge_remote(&ms, repo, remote, &mopts);
+		gt_merge_prep_release(&prep);
+		if (r < 0)
 			break;
 		add_stats(&st.merge, &ms);
 		if (opts && !opts->push)

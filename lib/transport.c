@@ -81,7 +81,7 @@ static int drop_var(const char *entry, int side)
  * is the identity of any commit git makes (a notes merge).
  */
 static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
-		   const char *const *args)
+		   const char *const *args, void (*meanwhile)(void *), void *payload)
 {
 	git_repository *git = gt_repo_git(repo);
 	const char *dir = git_repository_workdir(git);
@@ -155,6 +155,8 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 	env.nr--; /* the NULL */
 	gt_strlist_clear(&env);
 	gt_strbuf_release(&hooks);
+	if (!err && meanwhile)
+		meanwhile(payload);
 	if (out) {
 		close(pipefd[1]);
 		if (!err)
@@ -173,12 +175,18 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 
 int gt_git_run(gt_strbuf *out, gt_repo *repo, const char *const *args)
 {
-	return run_git(out, repo, NULL, args);
+	return run_git(out, repo, NULL, args, NULL, NULL);
 }
 
 int gt_transport_git(gt_strbuf *out, gt_transport *t, const char *const *args)
 {
-	return run_git(out, t->repo, t, args);
+	return run_git(out, t->repo, t, args, NULL, NULL);
+}
+
+int gt_transport_git_meanwhile(gt_strbuf *out, gt_transport *t, const char *const *args,
+			       void (*meanwhile)(void *), void *payload)
+{
+	return run_git(out, t->repo, t, args, meanwhile, payload);
 }
 
 /* --- the side repository's refs ------------------------------------------- */

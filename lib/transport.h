@@ -70,6 +70,15 @@ const char *gt_transport_side(const gt_transport *t);
 int gt_transport_git(gt_strbuf *out, gt_transport *t, const char *const *args);
 
 /*
+ * The same, calling meanwhile(payload) once git has started and before
+ * waiting for it: work that needs nothing git will bring is done while
+ * git runs, on the other core. Standard output, when wanted, is read
+ * after meanwhile returns (keep what git prints small).
+ */
+int gt_transport_git_meanwhile(gt_strbuf *out, gt_transport *t, const char *const *args,
+			       void (*meanwhile)(void *), void *payload);
+
+/*
  * After a fetch: copy the side's remote-tracking refs of the remote into
  * the main repository (a no-op when git ran there). A tracking ref the
  * side lacks after the fetch (git fetch --prune dropped it: the remote

@@ -115,7 +115,8 @@ test_expect_success 'the objects a merge writes go into one pack, not loose file
 	packs_before=$(ls b/.git/objects/pack/*.pack | wc -l) &&
 	(cd b && gt merge -q) &&
 	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
-	test "$(ls b/.git/objects/pack/*.pack | wc -l)" -gt "$packs_before" &&
+	test "$(ls b/.git/objects/pack/*.pack | wc -l)" = "$((packs_before + 1))" &&
+	git -C b log -1 --format=%P refs/gastown/beads/bd-5 >parents && test_grep " " parents &&
 	{ git -C b fsck --connectivity-only --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
 	test_must_be_empty fsck-out &&
 	(cd b && gt fsck) >gfsck 2>&1 && test_grep "^0 problems" gfsck &&
@@ -147,6 +148,19 @@ test_expect_success 'a merge packs a copy of the loose objects its push sends, n
 	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
 	{ git -C hub.git fsck --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
 	test_must_be_empty fsck-out && ledger_is_local b
+'
+
+test_expect_success 'a sync copies and compresses its local changes while git fetches' '
+	(cd b && gt update bd-9 --title "Ninth" && gt update bd-10 --title "Tenth") >/dev/null &&
+	git -C b rev-list --objects refs/gastown/beads/bd-9 refs/gastown/beads/bd-10 \
+		^refs/gastown/ledger | cut -c1-40 | sort >sent &&
+	test "$(wc -l <sent)" -ge 4 &&
+	packs b >before && (cd b && GT_TEST_MERGE_SAY=1 gt sync -q 2>../say) && packs b >after &&
+	test_grep "^merge: $(wc -l <sent | tr -d " ") objects made ready while git fetched$" say &&
+	new_pack_ids >in-pack &&
+	comm -23 sent in-pack >missing && test_must_be_empty missing &&
+	(cd b && GT_TEST_MERGE_SAY=1 gt merge -q 2>../say) && ! test_grep "made ready" say &&
+	ledger_is_local b
 '
 
 test_expect_success 'a loose object that does not hash to its name is not copied' '
