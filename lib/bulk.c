@@ -6,6 +6,7 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 #include <mbedtls/sha1.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <errno.h>
 #include <limits.h>
@@ -174,10 +175,7 @@ void gt_bulk_close(gt_bulk *b)
 		inflateEnd(b->inflater);
 		free(b->inflater);
 	}
-	if (b->deflater) {
-		deflateEnd(b->deflater);
-		free(b->deflater);
-	}
+	libdeflate_free_compressor(b->deflater);
 	git_buf_dispose(&b->pack);
 	memset(b, 0, sizeof(*b));
 }
@@ -388,43 +386,32 @@ static int cmp_oid(const void *a, const void *b)
 
 /*
  * Append an object to b's pack: its type and size, then its deflated
- * data. One stream serves every object, reset per object: setting one
- * up per object (compress2) cost as much as the deflating.
+ * data. libdeflate rather than zlib: a merge's pack is mostly ledger
+ * trees, object ids that do not compress, and zlib took 13-20 ms for
+ * the 283 trees of one merge at 10k beads where libdeflate takes 3-7,
+ * with output of the same size (110.6 KB against 110.5).
  */
 static int pack_object(gt_bulk *b, git_object_t type, const void *data, size_t len)
 {
 	git_buf *pack = &b->pack;
 	unsigned char head[16];
 	size_t n = 0, size = len;
-	z_stream *z = b->deflater;
 
-	if (len > UINT_MAX)
-		return -1;
 	head[n++] = (unsigned char)((unsigned)type << 4 | (size & 15) | (size > 15 ? 0x80 : 0));
 	for (size >>= 4; size; size >>= 7)
 		head[n++] = (unsigned char)((size & 0x7f) | (size > 0x7f ? 0x80 : 0));
 	/* speed over size: git gc repacks with deltas later */
-	if (!z) {
-		z = gt_xcalloc(1, sizeof(*z));
-		if (deflateInit(z, Z_BEST_SPEED) != Z_OK) {
-			free(z);
-			return -1;
-		}
-		b->deflater = z;
-	} else if (deflateReset(z) != Z_OK) {
+	if (!b->deflater && !(b->deflater = libdeflate_alloc_compressor(1)))
 		return -1;
-	}
-	uLong room = deflateBound(z, (uLong)len);
+	size_t room = libdeflate_zlib_compress_bound(b->deflater, len);
 	if (git_buf_grow(pack, pack->size + n + room) < 0)
 		return -1;
 	memcpy(pack->ptr + pack->size, head, n);
-	z->next_in = (Bytef *)data;
-	z->avail_in = (uInt)len;
-	z->next_out = (Bytef *)pack->ptr + pack->size + n;
-	z->avail_out = (uInt)room;
-	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+	size_t out = libdeflate_zlib_compress(b->deflater, data, len, pack->ptr + pack->size + n,
+					      room);
+	if (!out)
 		return -1;
-	pack->size += n + z->total_out;
+	pack->size += n + out;
 	return 0;
 }
 

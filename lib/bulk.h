@@ -31,7 +31,7 @@ typedef struct gt_bulk {
 	z_stream *inflater;       /* gt_bulk_take_loose: one stream, reset per object */
 	git_buf pack;             /* the flush's pack so far: written[0..npacked) */
 	size_t npacked;           /* written[0..npacked) is sorted, each id once */
-	z_stream *deflater;       /* one stream, reset per object */
+	struct libdeflate_compressor *deflater; /* serves every object */
 } gt_bulk;
 
 int gt_bulk_open(gt_bulk *b, gt_repo *repo);
