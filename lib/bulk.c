@@ -9,7 +9,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 #include <errno.h>
-#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,7 @@ void gt_bulk_close(gt_bulk *b)
 		free(b->inflater);
 	}
 	libdeflate_free_compressor(b->deflater);
+	free(b->entries);
 	git_buf_dispose(&b->pack);
 	memset(b, 0, sizeof(*b));
 }
@@ -384,6 +386,19 @@ static int cmp_oid(const void *a, const void *b)
 	return git_oid_cmp(a, b);
 }
 
+/* An object in the pack being built: what its index lists. */
+struct gt_bulk_entry {
+	git_oid id;
+	uint64_t offset;
+	uint32_t crc; /* of its bytes in the pack, header and all */
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const struct gt_bulk_entry *)a)->id,
+			   &((const struct gt_bulk_entry *)b)->id);
+}
+
 /*
  * Append an object to b's pack: its type and size, then its deflated
  * data. libdeflate rather than zlib: a merge's pack is mostly ledger
@@ -391,11 +406,12 @@ static int cmp_oid(const void *a, const void *b)
  * the 283 trees of one merge at 10k beads where libdeflate takes 3-7,
  * with output of the same size (110.6 KB against 110.5).
  */
-static int pack_object(gt_bulk *b, git_object_t type, const void *data, size_t len)
+static int pack_object(gt_bulk *b, const git_oid *id, git_object_t type, const void *data,
+		       size_t len)
 {
 	git_buf *pack = &b->pack;
 	unsigned char head[16];
-	size_t n = 0, size = len;
+	size_t n = 0, size = len, at = pack->size;
 
 	head[n++] = (unsigned char)((unsigned)type << 4 | (size & 15) | (size > 15 ? 0x80 : 0));
 	for (size >>= 4; size; size >>= 7)
@@ -404,14 +420,21 @@ static int pack_object(gt_bulk *b, git_object_t type, const void *data, size_t l
 	if (!b->deflater && !(b->deflater = libdeflate_alloc_compressor(1)))
 		return -1;
 	size_t room = libdeflate_zlib_compress_bound(b->deflater, len);
-	if (git_buf_grow(pack, pack->size + n + room) < 0)
+	if (git_buf_grow(pack, at + n + room) < 0)
 		return -1;
-	memcpy(pack->ptr + pack->size, head, n);
-	size_t out = libdeflate_zlib_compress(b->deflater, data, len, pack->ptr + pack->size + n,
-					      room);
+	memcpy(pack->ptr + at, head, n);
+	size_t out = libdeflate_zlib_compress(b->deflater, data, len, pack->ptr + at + n, room);
 	if (!out)
 		return -1;
 	pack->size += n + out;
+	if (b->nentries == b->entries_alloc) {
+		b->entries_alloc = b->entries_alloc ? b->entries_alloc * 2 : 256;
+		b->entries = gt_xrealloc(b->entries, b->entries_alloc * sizeof(*b->entries));
+	}
+	struct gt_bulk_entry *e = &b->entries[b->nentries++];
+	e->id = *id;
+	e->offset = at;
+	e->crc = libdeflate_crc32(0, pack->ptr + at, n + out);
 	return 0;
 }
 
@@ -423,77 +446,50 @@ static int pack_object(gt_bulk *b, git_object_t type, const void *data, size_t l
  */
 int gt_bulk_compress(gt_bulk *b)
 {
-	size_t n = b->npacked, start = b->pack.size;
+	size_t start = b->pack.size, first = b->nentries;
 	int r = 0;
 
-	qsort(b->written + n, b->nwritten - n, sizeof(*b->written), cmp_oid);
-	for (size_t i = b->npacked; i < b->nwritten; i++) {
-		const git_oid *id = &b->written[i];
-		if ((n > b->npacked && git_oid_equal(&b->written[n - 1], id)) ||
-		    (b->npacked && bsearch(id, b->written, b->npacked, sizeof(*id), cmp_oid)))
-			continue;
-		b->written[n++] = *id;
-	}
-	b->nwritten = n;
 	if (!b->pack.size) {
-		/* the header; the count is set when the pack is finished */
+		/* the header; the count is set when the pack is written */
 		if (git_buf_grow(&b->pack, 12) < 0)
 			return gt_error_set(GT_ERROR, "out of memory");
 		memcpy(b->pack.ptr, "PACK\0\0\0\2\0\0\0\0", 12);
 		b->pack.size = start = 12;
 	}
-	for (size_t i = b->npacked; i < n && r == 0; i++) {
+	qsort(b->written, b->nwritten, sizeof(*b->written), cmp_oid);
+	for (size_t i = 0; i < b->nwritten && r == 0; i++) {
+		const git_oid *id = &b->written[i];
+		struct gt_bulk_entry key = { *id, 0, 0 };
 		void *data = NULL;
 		size_t len;
 		git_object_t type;
-		if ((r = b->mempack->read(&data, &len, &type, b->mempack, &b->written[i])) < 0) {
-			r = gt_error_git(r, "cannot read %s back", git_oid_tostr_s(&b->written[i]));
+		if ((i && git_oid_equal(&b->written[i - 1], id)) ||
+		    (first && bsearch(&key, b->entries, first, sizeof(key), cmp_entry)))
+			continue;
+		if ((r = b->mempack->read(&data, &len, &type, b->mempack, id)) < 0) {
+			r = gt_error_git(r, "cannot read %s back", git_oid_tostr_s(id));
 			break;
 		}
-		if (pack_object(b, type, data, len) < 0)
-			r = gt_error_set(GT_ERROR, "cannot compress %s", git_oid_tostr_s(&b->written[i]));
+		if (pack_object(b, id, type, data, len) < 0)
+			r = gt_error_set(GT_ERROR, "cannot compress %s", git_oid_tostr_s(id));
 		git_odb_backend_data_free(b->mempack, data);
 	}
 	if (r < 0) {
 		b->pack.size = start;
+		b->nentries = first;
 		return r;
 	}
-	qsort(b->written, n, sizeof(*b->written), cmp_oid);
-	b->npacked = n;
+	b->nwritten = 0;
+	qsort(b->entries, b->nentries, sizeof(*b->entries), cmp_entry);
 	return 0;
 }
 
-/* The pack of every object written, finished, into *pack (b's is emptied). */
-static int pack_written(git_buf *pack, gt_bulk *b)
-{
-	unsigned char sum[20];
-	int r = gt_bulk_compress(b);
-
-	if (r < 0)
-		return r;
-	size_t n = b->npacked;
-	for (int i = 0; i < 4; i++)
-		b->pack.ptr[8 + i] = (char)(n >> (24 - 8 * i));
-	if (mbedtls_sha1_ret((const unsigned char *)b->pack.ptr, b->pack.size, sum) != 0 ||
-	    git_buf_grow(&b->pack, b->pack.size + 20) < 0)
-		return gt_error_set(GT_ERROR, "cannot finish the pack");
-	memcpy(b->pack.ptr + b->pack.size, sum, 20);
-	b->pack.size += 20;
-	/* the mempack still holds them all: a failed flush packs them again */
-	*pack = b->pack;
-	memset(&b->pack, 0, sizeof(b->pack));
-	b->npacked = 0;
-	return 0;
-}
-
-/* The pack of what to flush into *pack; one of no objects when nothing was written. */
+/* The pack of the commits added, with deltas, into *pack (import). */
 static int build_pack(git_buf *pack, gt_bulk *b)
 {
 	git_packbuilder *pb = NULL;
 	int r;
 
-	if (!b->nr)
-		return pack_written(pack, b);
 	if ((r = git_packbuilder_new(&pb, gt_repo_git(b->repo))) < 0)
 		return gt_error_git(r, "cannot start a pack");
 	git_packbuilder_set_threads(pb, 0); /* one per core: delta search dominates */
@@ -519,56 +515,173 @@ static unsigned pack_objects(const git_buf *pack)
 	return (unsigned)p[8] << 24 | (unsigned)p[9] << 16 | (unsigned)p[10] << 8 | p[11];
 }
 
-/*
- * The pack is built in memory and handed to the indexer in one piece:
- * fed object by object (git_packbuilder_write), libgit2 1.5's indexer
- * maps and unmaps the pack file for every object, which costs more
- * than everything else together.
- */
-int gt_bulk_flush(gt_bulk *b, gt_repo *main)
+/* The pack built with deltas, written with its index by libgit2's indexer. */
+static int index_built(gt_strbuf *name, gt_bulk *b, const char *dir)
 {
 	git_indexer *idx = NULL;
 	git_indexer_progress stats;
 	git_buf pack = GIT_BUF_INIT;
-	gt_strbuf path = GT_STRBUF_INIT;
-	size_t dirlen;
-	int r = 0;
+	int r;
 
-	if (!b->nr && !b->nwritten)
-		goto reset; /* nothing written */
+	/*
+	 * The pack is handed to the indexer in one piece: fed object by
+	 * object (git_packbuilder_write), libgit2 1.5's indexer maps and
+	 * unmaps the pack file for every object, which costs more than
+	 * everything else together.
+	 */
 	if ((r = build_pack(&pack, b)) < 0 || !pack_objects(&pack))
-		goto reset;
-	
-	if ((r = add_objects_dir(&path, main)) < 0)
 		goto out;
-	gt_strbuf_adds(&path, "pack");
-	dirlen = path.len;
-	mkdir(path.buf, 0777);
-	if ((r = git_indexer_new(&idx, path.buf, 0, NULL, NULL)) < 0 ||
+	if ((r = git_indexer_new(&idx, dir, 0, NULL, NULL)) < 0 ||
 	    (r = git_indexer_append(idx, pack.ptr, pack.size, &stats)) < 0 ||
 	    (r = git_indexer_commit(idx, &stats)) < 0) {
-		r = gt_error_git(r, "cannot write the pack to %s", path.buf);
+		r = gt_error_git(r, "cannot write the pack to %s", dir);
 		goto out;
 	}
-	
-	gt_strbuf_addf(&path, "/pack-%s.pack", git_indexer_name(idx));
-	if ((r = fsync_path(path.buf, 0)) < 0)
+	gt_strbuf_adds(name, git_indexer_name(idx));
+out:
+	git_indexer_free(idx);
+	git_buf_dispose(&pack);
+	return r;
+}
+
+static void put_be32(gt_strbuf *out, uint32_t v)
+{
+	char c[4] = { (char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v };
+	gt_strbuf_add(out, c, 4);
+}
+
+/*
+ * The index (version 2, as git's index-pack writes it) of b's pack,
+ * whose checksum is sum: b knows each object's id, offset and CRC
+ * already, so nothing is inflated or hashed again, as an indexer would.
+ */
+static void index_of(gt_strbuf *idx, const gt_bulk *b, const unsigned char sum[20])
+{
+	size_t n = b->nentries, nlarge = 0;
+	unsigned char idsum[20];
+
+	gt_strbuf_add(idx, "\377tOc", 4);
+	put_be32(idx, 2);
+	for (unsigned byte = 0, i = 0; byte < 256; byte++) {
+		while (i < n && b->entries[i].id.id[0] <= byte)
+			i++;
+		put_be32(idx, i);
+	}
+	for (size_t i = 0; i < n; i++)
+		gt_strbuf_add(idx, (const char *)b->entries[i].id.id, GIT_OID_RAWSZ);
+	for (size_t i = 0; i < n; i++)
+		put_be32(idx, b->entries[i].crc);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = b->entries[i].offset;
+		put_be32(idx, off < 0x80000000u ? (uint32_t)off : 0x80000000u | (uint32_t)nlarge++);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = b->entries[i].offset;
+		if (off >= 0x80000000u) {
+			put_be32(idx, (uint32_t)(off >> 32));
+			put_be32(idx, (uint32_t)off);
+		}
+	}
+	gt_strbuf_add(idx, (const char *)sum, 20);
+	mbedtls_sha1_ret((const unsigned char *)idx->buf, idx->len, idsum);
+	gt_strbuf_add(idx, (const char *)idsum, 20);
+}
+
+/* Write a and b (b may be empty) to a new file in dir, synced, then rename it to path. */
+static int write_synced(const char *dir, const char *path, const void *a, size_t alen,
+			const void *b, size_t blen)
+{
+	gt_strbuf tmp = GT_STRBUF_INIT;
+	int r = 0;
+
+	gt_strbuf_addf(&tmp, "%s/tmp_gt_XXXXXX", dir);
+	int fd = mkstemp(tmp.buf);
+	if (fd < 0) {
+		r = gt_error_errno("cannot create a file in %s", dir);
 		goto out;
-	gt_strbuf_setlen(&path, path.len - 5);
-	gt_strbuf_adds(&path, ".idx");
-	if ((r = fsync_path(path.buf, 0)) < 0)
+	}
+	if (write(fd, a, alen) != (ssize_t)alen || (blen && write(fd, b, blen) != (ssize_t)blen) ||
+	    fchmod(fd, 0444) < 0 || fsync(fd) < 0)
+		r = gt_error_errno("cannot write %s", tmp.buf);
+	if (close(fd) < 0 && r == 0)
+		r = gt_error_errno("cannot write %s", tmp.buf);
+	if (r == 0 && rename(tmp.buf, path) < 0)
+		r = gt_error_errno("cannot rename %s to %s", tmp.buf, path);
+	if (r < 0)
+		unlink(tmp.buf);
+out:
+	gt_strbuf_release(&tmp);
+	return r;
+}
+
+/*
+ * The pack of what was written, with the index index_of() makes: the
+ * pack first, so that a reader that finds the index finds its pack.
+ */
+static int write_written(gt_strbuf *name, gt_bulk *b, const char *dir)
+{
+	unsigned char sum[20];
+	char hex[41];
+	gt_strbuf path = GT_STRBUF_INIT, idx = GT_STRBUF_INIT;
+	int r;
+
+	if ((r = gt_bulk_compress(b)) < 0 || !b->nentries)
+		return r;
+	for (int i = 0; i < 4; i++)
+		b->pack.ptr[8 + i] = (char)(b->nentries >> (24 - 8 * i));
+	if (mbedtls_sha1_ret((const unsigned char *)b->pack.ptr, b->pack.size, sum) != 0)
+		return gt_error_set(GT_ERROR, "cannot finish the pack");
+	for (int i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+	index_of(&idx, b, sum);
+	gt_strbuf_addf(&path, "%s/pack-%s.pack", dir, hex);
+	if ((r = write_synced(dir, path.buf, b->pack.ptr, b->pack.size, sum, 20)) < 0)
 		goto out;
-	gt_strbuf_setlen(&path, dirlen);
-	if ((r = fsync_path(path.buf, 1)) < 0)
+	gt_strbuf_setlen(&path, path.len - 4);
+	gt_strbuf_adds(&path, "idx");
+	if ((r = write_synced(dir, path.buf, idx.buf, idx.len, NULL, 0)) < 0)
+		goto out;
+	gt_strbuf_adds(name, hex);
+out:
+	gt_strbuf_release(&path);
+	gt_strbuf_release(&idx);
+	return r;
+}
+
+int gt_bulk_flush(gt_bulk *b, gt_repo *main)
+{
+	gt_strbuf dir = GT_STRBUF_INIT, name = GT_STRBUF_INIT, path = GT_STRBUF_INIT;
+	int r = 0;
+
+	if (!b->nr && !b->nwritten && !b->nentries)
+		goto reset; /* nothing written */
+	if ((r = add_objects_dir(&dir, main)) < 0)
+		goto out;
+	gt_strbuf_adds(&dir, "pack");
+	mkdir(dir.buf, 0777);
+	r = b->nr ? index_built(&name, b, dir.buf) : write_written(&name, b, dir.buf);
+	if (r < 0 || !name.len)
+		goto reset; /* failed, or a pack of no objects */
+	/* the refs will point into this pack: make it durable first */
+	gt_strbuf_addf(&path, "%s/pack-%s.pack", dir.buf, name.buf);
+	if (b->nr && (r = fsync_path(path.buf, 0)) < 0)
+		goto out;
+	gt_strbuf_setlen(&path, path.len - 4);
+	gt_strbuf_adds(&path, "idx");
+	if (b->nr && (r = fsync_path(path.buf, 0)) < 0)
+		goto out;
+	if ((r = fsync_path(dir.buf, 1)) < 0)
 		goto out;
 reset:
 	if (r == 0 && (r = git_mempack_reset(b->mempack)) < 0)
 		r = gt_error_git(r, "cannot reset the in-memory object store");
-	if (r == 0)
-		b->nr = b->nwritten = 0;
+	if (r == 0) {
+		b->nr = b->nwritten = b->nentries = 0;
+		b->pack.size = 0;
+	}
 out:
-	git_indexer_free(idx);
-	git_buf_dispose(&pack);
+	gt_strbuf_release(&dir);
+	gt_strbuf_release(&name);
 	gt_strbuf_release(&path);
 	return r;
 }

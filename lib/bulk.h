@@ -25,12 +25,13 @@ typedef struct gt_bulk {
 	git_odb_backend *mempack; /* owned by the handle's odb */
 	git_oid *commits;         /* added since the last flush */
 	size_t nr, alloc;
-	git_oid *written;         /* every object written since the last flush */
+	git_oid *written;         /* objects written and not yet compressed */
 	size_t nwritten, written_alloc;
 	char *loose_dir;          /* gt_bulk_take_loose: "<objects>/", once known */
 	z_stream *inflater;       /* gt_bulk_take_loose: one stream, reset per object */
-	git_buf pack;             /* the flush's pack so far: written[0..npacked) */
-	size_t npacked;           /* written[0..npacked) is sorted, each id once */
+	git_buf pack;             /* the flush's pack so far, without its trailer */
+	struct gt_bulk_entry *entries; /* what pack holds, sorted by id */
+	size_t nentries, entries_alloc;
 	struct libdeflate_compressor *deflater; /* serves every object */
 } gt_bulk;
 

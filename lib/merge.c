@@ -827,7 +827,7 @@ void gt_merge_prepare(gt_merge_prep *p, gt_repo *repo)
 		r = gt_bulk_compress(p->bulk);
 	/* tests: GT_TEST_MERGE_SAY tells what was done while git fetched */
 	if (r == 0 && getenv("GT_TEST_MERGE_SAY"))
-		fprintf(stderr, "merge: %zu objects made ready while git fetched\n", p->bulk->npacked);
+		fprintf(stderr, "merge: %zu objects made ready while git fetched\n", p->bulk->nentries);
 	git_tree_free(w.published);
 	git_commit_free(c);
 	gt_error_clear();

@@ -116,6 +116,7 @@ test_expect_success 'the objects a merge writes go into one pack, not loose file
 	(cd b && gt merge -q) &&
 	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
 	test "$(ls b/.git/objects/pack/*.pack | wc -l)" = "$((packs_before + 1))" &&
+	for idx in b/.git/objects/pack/*.idx; do git verify-pack "$idx" || return 1; done &&
 	git -C b log -1 --format=%P refs/gastown/beads/bd-5 >parents && test_grep " " parents &&
 	{ git -C b fsck --connectivity-only --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
 	test_must_be_empty fsck-out &&
@@ -125,9 +126,11 @@ test_expect_success 'the objects a merge writes go into one pack, not loose file
 
 # packs <repo>: its pack files, one a line
 packs() { ls "$1"/.git/objects/pack/*.pack | sort; }
-# new_pack_ids: the objects of the one pack in "after" but not "before"
+# new_pack_ids: the objects of the one pack in "after" but not "before",
+# which git finds whole and its index right (offsets, CRCs, checksums)
 new_pack_ids() {
 	comm -13 before after >new && test_line_count = 1 new &&
+	git verify-pack "$(sed "s/pack$/idx/" new)" &&
 	git show-index <"$(sed "s/pack$/idx/" new)" | cut -d" " -f2 | sort
 }
 
