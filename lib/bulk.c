@@ -456,7 +456,8 @@ int gt_bulk_compress(gt_bulk *b)
 		memcpy(b->pack.ptr, "PACK\0\0\0\2\0\0\0\0", 12);
 		b->pack.size = start = 12;
 	}
-	qsort(b->written, b->nwritten, sizeof(*b->written), cmp_oid);
+	if (b->nwritten)
+		qsort(b->written, b->nwritten, sizeof(*b->written), cmp_oid);
 	for (size_t i = 0; i < b->nwritten && r == 0; i++) {
 		const git_oid *id = &b->written[i];
 		struct gt_bulk_entry key = { *id, 0, 0 };
@@ -480,7 +481,8 @@ int gt_bulk_compress(gt_bulk *b)
 		return r;
 	}
 	b->nwritten = 0;
-	qsort(b->entries, b->nentries, sizeof(*b->entries), cmp_entry);
+	if (b->nentries)
+		qsort(b->entries, b->nentries, sizeof(*b->entries), cmp_entry);
 	return 0;
 }
 
