@@ -4,8 +4,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #define RECORD "graph"
+
+/* A chain lock older than this is taken for a writer that died. */
+#define LOCK_STALE_SECONDS 600
 
 /* Whether git would read a commit-graph here. */
 static int graphs_wanted(gt_repo *repo)
@@ -20,6 +25,30 @@ static int graphs_wanted(gt_repo *repo)
 		on = 1;
 	git_config_free(cfg);
 	return on;
+}
+
+/*
+ * Whether another writer holds the lock of the commit-graph chain, as
+ * when two syncs end at once: git would fail on it, printing its long
+ * lock message. An old lock is left for git to fail on and gt to warn
+ * of, so that it gets removed.
+ */
+static int chain_locked(gt_repo *repo)
+{
+	git_buf dir = GIT_BUF_INIT;
+	gt_strbuf lock = GT_STRBUF_INIT;
+	struct stat st;
+	int locked = 0;
+
+	if (git_repository_item_path(&dir, gt_repo_git(repo), GIT_REPOSITORY_ITEM_OBJECTS) == 0) {
+		gt_strbuf_addf(&lock, "%s%sinfo/commit-graphs/commit-graph-chain.lock", dir.ptr,
+			       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
+		locked = stat(lock.buf, &st) == 0 &&
+			 time(NULL) - st.st_mtime < LOCK_STALE_SECONDS;
+	}
+	git_buf_dispose(&dir);
+	gt_strbuf_release(&lock);
+	return locked;
 }
 
 void gt_graph_note(gt_repo *repo, size_t moved)
@@ -39,7 +68,8 @@ void gt_graph_note(gt_repo *repo, size_t moved)
 	/* tests: GT_TEST_GRAPH_EVERY makes the bound small */
 	const char *test_every = getenv("GT_TEST_GRAPH_EVERY");
 	size_t every = test_every ? (size_t)strtoull(test_every, NULL, 10) : GT_GRAPH_EVERY;
-	if (count >= every && graphs_wanted(repo)) {
+	/* another writer at it: the count stays, for the next merge to write */
+	if (count >= every && graphs_wanted(repo) && !chain_locked(repo)) {
 		/* a failure is not retried at once: it would likely fail again */
 		if (gt_git_run(&out, repo, args) != 0)
 			fprintf(stderr, "warning: git could not add to the commit-graph (see above): "

@@ -65,4 +65,30 @@ test_expect_success 'a graph that cannot be written does not fail the merge' '
 	test "$(moved d)" = 0
 '
 
+test_expect_success 'another writer holding the chain lock: no write, no message, the count kept' '
+	git init -q e && git -C e remote add origin ../hub.git &&
+	(cd e && gt init -q --prefix bd) &&
+	lock=e/.git/objects/info/commit-graphs/commit-graph-chain.lock &&
+	mkdir -p e/.git/objects/info/commit-graphs && : >"$lock" &&
+	(cd e && gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	test "$(graph_layers e)" = 0 && test "$(moved e)" = 30 &&
+	rm "$lock" &&
+	(cd a && gt update bd-1 -p 2 >/dev/null && gt sync -q) &&
+	(cd e && gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	test "$(graph_layers e)" = 1 && test "$(moved e)" = 0
+'
+
+test_expect_success 'a chain lock left by a writer that died: git fails on it and gt says so' '
+	lock=e/.git/objects/info/commit-graphs/commit-graph-chain.lock &&
+	: >"$lock" && touch -d "@$(($(date +%s) - 3600))" "$lock" &&
+	(cd a && for i in $(seq 1 20); do gt update bd-$i -p 3 >/dev/null || return 1; done &&
+	 gt sync -q) &&
+	(cd e && gt sync -q) 2>err &&
+	test_grep "warning: git could not add to the commit-graph" err &&
+	test "$(moved e)" = 0 &&
+	rm "$lock"
+'
+
 test_done
