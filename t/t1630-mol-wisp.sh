@@ -182,6 +182,23 @@ test_expect_success JQ 'squash: a closed digest in the shared ledger, the wisp g
 	gt fsck
 '
 
+test_expect_success JQ 'a squash stopped after its digest: run again, it ends as one squash would' '
+	cd a &&
+	W=$(gt mol wisp patrol) &&
+	gt close $W.1 >/dev/null &&
+	test_expect_code 137 env GT_TEST_SQUASH_CRASH=1 gt mol squash $W &&
+	gt show --json $W | jq -r .squashed >out &&
+	echo true >expect && test_cmp expect out &&
+	git update-ref -d refs/gastown-local/beads/$W.1 &&
+	D=$(gt mol squash $W) &&
+	git for-each-ref "refs/gastown-local/beads/$W*" >refs &&
+	test_must_be_empty refs &&
+	gt export | jq -r "select(.squashed_from == \"$W\") | .id" >digests &&
+	echo $D >expect && test_cmp expect digests &&
+	gt show --json $D | jq -c "[.digest.done, .digest.total]" >out &&
+	echo "[1,2]" >expect && test_cmp expect out
+'
+
 test_expect_success JQ 'burn: the wisp gone without a record (no new shared ref); its bead can take another molecule' '
 	cd a &&
 	W=$(gt mol wisp --attach gt-task patrol) &&
