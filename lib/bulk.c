@@ -602,7 +602,7 @@ static int write_synced(const char *dir, const char *path, const void *a, size_t
 		r = gt_error_errno("cannot create a file in %s", dir);
 		goto out;
 	}
-	if (write(fd, a, alen) != (ssize_t)alen || (blen && write(fd, b, blen) != (ssize_t)blen) ||
+	if (gt_write_all(fd, a, alen) < 0 || gt_write_all(fd, b, blen) < 0 ||
 	    fchmod(fd, 0444) < 0 || fsync(fd) < 0)
 		r = gt_error_errno("cannot write %s", tmp.buf);
 	if (close(fd) < 0 && r == 0)

@@ -698,20 +698,6 @@ static int lock_file(int *fd_out, const char *lock_path)
 	}
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int gt_config_set_file(const char *path, const char *key, const char *value)
 {
 	gt_strbuf text = GT_STRBUF_INIT, next = GT_STRBUF_INIT;
@@ -767,7 +753,7 @@ int gt_config_set_file(const char *path, const char *key, const char *value)
 	if (next.len == text.len && !memcmp(next.buf, text.buf, text.len))
 		goto out; /* already so */
 
-	if (write_all(fd, next.buf, next.len) < 0 ||
+	if (gt_write_all(fd, next.buf, next.len) < 0 ||
 	    (exists && fchmod(fd, st.st_mode & 07777) < 0) || fsync(fd) < 0) {
 		r = gt_error_errno("cannot write %s", lock_path.buf);
 		goto out;

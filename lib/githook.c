@@ -203,7 +203,6 @@ static int write_hook(const char *path, const char *script, size_t len)
 {
 	gt_strbuf lock = GT_STRBUF_INIT;
 	const char *slash = strrchr(path, '/');
-	size_t off = 0;
 	int fd, r = 0;
 
 	/* the hooks directory: git init makes it, a copied repository may lack it */
@@ -229,17 +228,10 @@ static int write_hook(const char *path, const char *script, size_t len)
 		unlink(lock.buf);
 		goto out;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, script + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off < len || close(fd) < 0 || rename(lock.buf, path) < 0) {
+	int written = gt_write_all(fd, script, len) == 0;
+	if (!written || close(fd) < 0 || rename(lock.buf, path) < 0) {
 		r = gt_error_errno("cannot write %s", path);
-		if (off < len)
+		if (!written)
 			close(fd);
 		unlink(lock.buf);
 	}

@@ -1047,7 +1047,7 @@ int gt_refs_update_packed_stat(gt_repo *repo, gt_ref_update *u, size_t n, unsign
 		goto out;
 	}
 	ptxn_merge(&out, &p, &t);
-	if (write(t.packed_fd, out.buf, out.len) != (ssize_t)out.len || fsync(t.packed_fd) < 0 ||
+	if (gt_write_all(t.packed_fd, out.buf, out.len) < 0 || fsync(t.packed_fd) < 0 ||
 	    fstat(t.packed_fd, &written) < 0) {
 		r = gt_error_errno("cannot write %s", t.packed_lock);
 		goto out;

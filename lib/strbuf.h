@@ -34,6 +34,8 @@ void gt_strbuf_release(gt_strbuf *sb);
 /* Read a whole file or stream; returns 0 or -1 with errno set. */
 int gt_strbuf_read_file(gt_strbuf *sb, const char *path);
 int gt_strbuf_read_fd(gt_strbuf *sb, int fd);
+/* Write all of buf, through short writes and EINTR; 0 or -1 with errno set. */
+int gt_write_all(int fd, const void *buf, size_t len);
 /*
  * Read the text of a -F <file> option: the file, or standard input when
  * path is "-", without its trailing newlines. Returns 0 or -1 (errno).

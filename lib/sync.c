@@ -190,11 +190,6 @@ static void remember_synced(gt_repo *repo, const char *remote, const char *finge
 
 /* --- fetch, merge, push --------------------------------------------------- */
 
-/*
- * Fetch the remote's ledger and notes into our tracking refs. *in_side
- * says whether git ran in the side repository, without its automatic
- * maintenance (a shallow repository's fetch runs in place, with it).
- */
 struct prepare_job {
 	gt_merge_prep *prep;
 	gt_repo *repo;
@@ -206,7 +201,12 @@ static void prepare_meanwhile(void *payload)
 	gt_merge_prepare(job->prep, job->repo);
 }
 
-/* prep, when given, is prepared while git fetches (gt_merge_prepare). */
+/*
+ * Fetch the remote's ledger and notes into our tracking refs. *in_side
+ * says whether git ran in the side repository, without its automatic
+ * maintenance (a shallow repository's fetch runs in place, with it).
+ * prep, when given, is prepared while git fetches (gt_merge_prepare).
+ */
 static int fetch(gt_repo *repo, const char *remote, int quiet, int *in_side,
 		 gt_merge_prep *prep)
 {

@@ -275,7 +275,7 @@ static int write_file(const char *path, const char *data, size_t len)
 		r = gt_error_errno("cannot write %s", tmp.buf);
 		goto out;
 	}
-	if (write(fd, data, len) != (ssize_t)len) {
+	if (gt_write_all(fd, data, len) < 0) {
 		r = gt_error_errno("cannot write %s", tmp.buf);
 		close(fd);
 		unlink(tmp.buf);
