@@ -845,6 +845,34 @@ void gt_merge_prep_release(gt_merge_prep *p)
 }
 
 /*
+ * Every tip to be published is a commit here. A ref left pointing at a
+ * missing or wrong object (a damaged store, a hand-written ref file)
+ * would otherwise go into the ledger, which git push then cannot send
+ * and which never drops an entry.
+ */
+static int check_tips(struct merge_ctx *m, const gt_ledger_map *changes)
+{
+	git_odb *odb = NULL;
+	int r = git_repository_odb(&odb, gt_repo_git(m->repo));
+	if (r < 0)
+		return gt_error_git(r, "cannot open the object store");
+	for (size_t i = 0; r == 0 && i < changes->nr; i++) {
+		const gt_ledger_entry *e = &changes->items[i];
+		size_t len;
+		git_object_t type;
+		if (git_odb_read_header(&len, &type, odb, &e->tip) < 0)
+			r = gt_error_set(GT_ECORRUPT, "%s points to %s, which is missing", e->refname,
+					 git_oid_tostr_s(&e->tip));
+		else if (type != GIT_OBJECT_COMMIT)
+			r = gt_error_set(GT_ECORRUPT, "%s points to %s, a %s, not a commit",
+					 e->refname, git_oid_tostr_s(&e->tip), git_object_type2string(type));
+	}
+	git_error_clear();
+	git_odb_free(odb);
+	return r;
+}
+
+/*
  * The ledger to publish, into *next, its new objects written to memory
  * (the flush writes them with the merge's other objects); *publish
  * says whether the ledger ref is to move there.
@@ -916,6 +944,8 @@ static int build_ledger(struct merge_ctx *m, git_oid *next, int *publish)
 		 * every tip it carries, and reads them then from memory
 		 * instead of from their loose files (4-5 ms for 110 tips).
 		 */
+		if ((r = check_tips(m, changes)) < 0)
+			goto out;
 		take_published_loose(m, changes);
 		r = gt_ledger_write(next, m->repo, changes, remote ? remote : prev, parents, np,
 				    msg.buf);
