@@ -938,14 +938,14 @@ static int build_ledger(struct merge_ctx *m, git_oid *next, int *publish)
 			parents[np++] = *remote;
 		if (prev)
 			parents[np++] = *prev;
+		if ((r = check_tips(m, changes)) < 0)
+			goto out;
 		gt_strbuf_addf(&msg, "ledger: %zu refs\n", base_count(m) + added);
 		/*
 		 * The loose copy first: the ledger commit reads the time of
 		 * every tip it carries, and reads them then from memory
 		 * instead of from their loose files (4-5 ms for 110 tips).
 		 */
-		if ((r = check_tips(m, changes)) < 0)
-			goto out;
 		take_published_loose(m, changes);
 		r = gt_ledger_write(next, m->repo, changes, remote ? remote : prev, parents, np,
 				    msg.buf);
