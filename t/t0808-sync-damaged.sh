@@ -2,9 +2,9 @@
 test_description='gt merge and gt sync in a damaged store: a clear error, nothing written, nothing sent'
 . ./test-lib.sh
 
-# state: the refs of a and of the hub
+# state [<repo>]: the refs of a (or repo) and of the hub
 state() {
-	git -C a for-each-ref --format='%(objectname) %(refname)' refs/gastown/ &&
+	git -C "${1:-a}" for-each-ref --format='%(objectname) %(refname)' refs/gastown/ &&
 	git -C hub.git for-each-ref --format='%(objectname) %(refname)' refs/gastown/
 }
 # refused <pattern> <gt command...>: in a, it exits 128 saying so, and no ref moved
@@ -68,6 +68,22 @@ test_expect_success 'a bead ref pointing at a blob: exit 128, named, not publish
 	rm a/.git/refs/gastown/beads/bd-8 &&
 	(cd a && gt merge -q && gt fsck) >fsck 2>&1 &&
 	test_grep "^0 problems" fsck
+'
+
+test_expect_success 'a commit missing from a bead history a merge walks: exit 128, named, nothing moves' '
+	(cd a && gt create --id bd-7 "On a" >/dev/null && gt update bd-7 --title "On a, twice" >/dev/null &&
+		gt sync -q) &&
+	(cd b && gt create --id bd-7 "On b" >/dev/null && gt update bd-7 --title "On b, twice" >/dev/null) &&
+	root=$(git -C b rev-list --max-parents=0 refs/gastown/beads/bd-7) &&
+	file=b/.git/objects/$(echo $root | cut -c1-2)/$(echo $root | cut -c3-) &&
+	mv "$file" saved-root &&
+	state b >before &&
+	(cd b && test_expect_code 128 gt sync 2>../err) &&
+	test_grep "refs/gastown/beads/bd-7: cannot find the merge base: .*$root" err &&
+	state b >after && test_cmp before after &&
+	mv saved-root "$file" &&
+	(cd b && gt sync -q) && (cd a && gt sync -q) &&
+	test "$(git -C a rev-parse refs/gastown/ledger)" = "$(git -C b rev-parse refs/gastown/ledger)"
 '
 
 test_done
