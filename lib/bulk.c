@@ -203,35 +203,18 @@ void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit)
 	b->commits[b->nr++] = *commit;
 }
 
-/* Append main's object directory, with a final '/', to out. */
-static int add_objects_dir(gt_strbuf *out, gt_repo *main)
-{
-	git_buf dir = GIT_BUF_INIT;
-	int r = git_repository_item_path(&dir, gt_repo_git(main), GIT_REPOSITORY_ITEM_OBJECTS);
-	if (r < 0)
-		return gt_error_git(r, "cannot find the object directory");
-	gt_strbuf_addf(out, "%s%s", dir.ptr, dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
-	git_buf_dispose(&dir);
-	return 0;
-}
-
-/* "<objects>/xx/yyyy..." of id into path; -1 when the directory is unknown. */
-static int loose_path(gt_strbuf *path, gt_bulk *b, gt_repo *main, const git_oid *id)
+/* "<objects>/xx/yyyy..." of id into path. */
+static void loose_path(gt_strbuf *path, gt_bulk *b, gt_repo *main, const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 
 	if (!b->loose_dir) {
 		gt_strbuf dir = GT_STRBUF_INIT;
-		if (add_objects_dir(&dir, main) < 0) {
-			gt_error_clear(); /* only a speed-up: git push reads the loose file */
-			gt_strbuf_release(&dir);
-			return -1;
-		}
+		gt_repo_objects_dir(&dir, main);
 		b->loose_dir = gt_strbuf_detach(&dir);
 	}
 	git_oid_tostr(hex, sizeof(hex), id);
 	gt_strbuf_addf(path, "%s%.2s/%s", b->loose_dir, hex, hex + 2);
-	return 0;
 }
 
 /*
@@ -299,8 +282,8 @@ static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
 
 	if (in_memory(b, id))
 		return 0;
-	if (loose_path(&path, b, main, id) == 0 && gt_strbuf_read_file(&file, path.buf) == 0 &&
-	    file.len)
+	loose_path(&path, b, main, id);
+	if (gt_strbuf_read_file(&file, path.buf) == 0 && file.len)
 		raw = inflate_loose(b, (const unsigned char *)file.buf, file.len, id, &len);
 	gt_strbuf_release(&path);
 	gt_strbuf_release(&file);
@@ -523,6 +506,7 @@ static int index_built(gt_strbuf *name, gt_bulk *b, const char *dir)
 	git_indexer *idx = NULL;
 	git_indexer_progress stats;
 	git_buf pack = GIT_BUF_INIT;
+	gt_strbuf path = GT_STRBUF_INIT;
 	int r;
 
 	/*
@@ -539,10 +523,19 @@ static int index_built(gt_strbuf *name, gt_bulk *b, const char *dir)
 		r = gt_error_git(r, "cannot write the pack to %s", dir);
 		goto out;
 	}
+	/* libgit2 syncs neither file */
+	gt_strbuf_addf(&path, "%s/pack-%s.pack", dir, git_indexer_name(idx));
+	if ((r = fsync_path(path.buf, 0)) < 0)
+		goto out;
+	gt_strbuf_setlen(&path, path.len - 4);
+	gt_strbuf_adds(&path, "idx");
+	if ((r = fsync_path(path.buf, 0)) < 0)
+		goto out;
 	gt_strbuf_adds(name, git_indexer_name(idx));
 out:
 	git_indexer_free(idx);
 	git_buf_dispose(&pack);
+	gt_strbuf_release(&path);
 	return r;
 }
 
@@ -623,7 +616,8 @@ out:
 static int write_written(gt_strbuf *name, gt_bulk *b, const char *dir)
 {
 	unsigned char sum[20];
-	char hex[41];
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid name_id;
 	gt_strbuf path = GT_STRBUF_INIT, idx = GT_STRBUF_INIT;
 	int r;
 
@@ -633,8 +627,9 @@ static int write_written(gt_strbuf *name, gt_bulk *b, const char *dir)
 		b->pack.ptr[8 + i] = (char)(b->nentries >> (24 - 8 * i));
 	if (mbedtls_sha1_ret((const unsigned char *)b->pack.ptr, b->pack.size, sum) != 0)
 		return gt_error_set(GT_ERROR, "cannot finish the pack");
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+	/* named as git names a pack: by its checksum */
+	git_oid_fromraw(&name_id, sum);
+	git_oid_tostr(hex, sizeof(hex), &name_id);
 	index_of(&idx, b, sum);
 	gt_strbuf_addf(&path, "%s/pack-%s.pack", dir, hex);
 	if ((r = write_synced(dir, path.buf, b->pack.ptr, b->pack.size, sum, 20)) < 0)
@@ -652,26 +647,18 @@ out:
 
 int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 {
-	gt_strbuf dir = GT_STRBUF_INIT, name = GT_STRBUF_INIT, path = GT_STRBUF_INIT;
+	gt_strbuf dir = GT_STRBUF_INIT, name = GT_STRBUF_INIT;
 	int r = 0;
 
 	if (!b->nr && !b->nwritten && !b->nentries)
 		goto reset; /* nothing written */
-	if ((r = add_objects_dir(&dir, main)) < 0)
-		goto out;
+	gt_repo_objects_dir(&dir, main);
 	gt_strbuf_adds(&dir, "pack");
 	mkdir(dir.buf, 0777);
 	r = b->nr ? index_built(&name, b, dir.buf) : write_written(&name, b, dir.buf);
 	if (r < 0 || !name.len)
 		goto reset; /* failed, or a pack of no objects */
-	/* the refs will point into this pack: make it durable first */
-	gt_strbuf_addf(&path, "%s/pack-%s.pack", dir.buf, name.buf);
-	if (b->nr && (r = fsync_path(path.buf, 0)) < 0)
-		goto out;
-	gt_strbuf_setlen(&path, path.len - 4);
-	gt_strbuf_adds(&path, "idx");
-	if (b->nr && (r = fsync_path(path.buf, 0)) < 0)
-		goto out;
+	/* the refs will point into this pack: its files are synced, now their names */
 	if ((r = fsync_path(dir.buf, 1)) < 0)
 		goto out;
 reset:
@@ -684,7 +671,6 @@ reset:
 out:
 	gt_strbuf_release(&dir);
 	gt_strbuf_release(&name);
-	gt_strbuf_release(&path);
 	return r;
 }
 

@@ -35,18 +35,12 @@ static int graphs_wanted(gt_repo *repo)
  */
 static int chain_locked(gt_repo *repo)
 {
-	git_buf dir = GIT_BUF_INIT;
 	gt_strbuf lock = GT_STRBUF_INIT;
 	struct stat st;
-	int locked = 0;
 
-	if (git_repository_item_path(&dir, gt_repo_git(repo), GIT_REPOSITORY_ITEM_OBJECTS) == 0) {
-		gt_strbuf_addf(&lock, "%s%sinfo/commit-graphs/commit-graph-chain.lock", dir.ptr,
-			       dir.size && dir.ptr[dir.size - 1] == '/' ? "" : "/");
-		locked = stat(lock.buf, &st) == 0 &&
-			 time(NULL) - st.st_mtime < LOCK_STALE_SECONDS;
-	}
-	git_buf_dispose(&dir);
+	gt_repo_objects_dir(&lock, repo);
+	gt_strbuf_adds(&lock, "info/commit-graphs/commit-graph-chain.lock");
+	int locked = stat(lock.buf, &st) == 0 && time(NULL) - st.st_mtime < LOCK_STALE_SECONDS;
 	gt_strbuf_release(&lock);
 	return locked;
 }

@@ -125,15 +125,19 @@ int gt_repo_reload_config(gt_repo *repo)
 	return 0;
 }
 
+void gt_repo_objects_dir(gt_strbuf *out, gt_repo *repo)
+{
+	const char *common = git_repository_commondir(repo->git);
+	gt_strbuf_addf(out, "%s%sobjects/", common, common[strlen(common) - 1] == '/' ? "" : "/");
+}
+
 int gt_repo_write_loose(git_oid *out, gt_repo *repo, const void *data, size_t len,
 			git_object_t type)
 {
 	int r;
 	if (!repo->loose) {
-		const char *common = git_repository_commondir(repo->git);
 		gt_strbuf dir = GT_STRBUF_INIT;
-		gt_strbuf_addf(&dir, "%s%sobjects", common,
-			       common[strlen(common) - 1] == '/' ? "" : "/");
+		gt_repo_objects_dir(&dir, repo);
 		r = git_odb_backend_loose(&repo->loose, dir.buf, -1, 0, 0, 0);
 		gt_strbuf_release(&dir);
 		if (r < 0)

@@ -24,6 +24,8 @@ void gt_repo_free(gt_repo *repo);
 git_repository *gt_repo_git(gt_repo *repo);
 /* $GIT_COMMON_DIR/gastown (no trailing slash); it may not exist yet. */
 const char *gt_repo_gastown_dir(const gt_repo *repo);
+/* Append "$GIT_COMMON_DIR/objects/" (with the trailing slash) to out. */
+void gt_repo_objects_dir(gt_strbuf *out, gt_repo *repo);
 /*
  * Write one object as a loose object, straight to the object directory.
  * git_odb_write first looks the object up in every pack (and rescans the
