@@ -861,10 +861,14 @@ static int check_tips(struct merge_ctx *m, const gt_ledger_map *changes)
 		size_t len;
 		git_object_t type;
 		if (git_odb_read_header(&len, &type, odb, &e->tip) < 0)
-			r = gt_error_set(GT_ECORRUPT, "%s points to %s, which is missing", e->refname,
-					 git_oid_tostr_s(&e->tip));
+			r = gt_error_set(GT_ECORRUPT,
+					 "%s points to %s, which is missing: bring the object back "
+					 "(git fetch from a clone that has it) or delete the ref",
+					 e->refname, git_oid_tostr_s(&e->tip));
 		else if (type != GIT_OBJECT_COMMIT)
-			r = gt_error_set(GT_ECORRUPT, "%s points to %s, a %s, not a commit",
+			r = gt_error_set(GT_ECORRUPT,
+					 "%s points to %s, a %s, not a commit: point it at the "
+					 "entity's last commit or delete the ref",
 					 e->refname, git_oid_tostr_s(&e->tip), git_object_type2string(type));
 	}
 	git_error_clear();
