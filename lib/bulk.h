@@ -18,7 +18,9 @@
  * object writes go to memory; reads fall through to the repository.
  * Refs read and written through it are the repository's. Nothing
  * written through it exists on disk until gt_bulk_flush, which must
- * come before any ref points at those objects.
+ * come before any ref points at those objects. Write with git_odb_write
+ * (trees and commits through libgit2 do): libgit2's blob functions open
+ * a write stream, which the handle does not serve.
  */
 typedef struct gt_bulk {
 	gt_repo *repo;            /* the handle: use it for every object */
