@@ -11,6 +11,9 @@
 #     110 of its N refs and fossil syncing 110 ticket changes each way;
 #     the same 110 beads each round, then (gt only) new ones each round,
 #     changed for the first time since the import;
+#   - gt only: the same exchange with 11 and with 1,100 beads changed on
+#     each side, so that growth with the change shows beside growth with
+#     the ledger;
 #   - a sync with nothing to do, beside a no-op git fetch + push and a
 #     no-op fossil sync;
 #   - the bytes on the wire for each (both directions added up).
@@ -150,11 +153,12 @@ gt_clone() {
 	(cd "$1" && run gt init -q --prefix bn)
 }
 
-# gt_change <dir> <first> <value>: set bench_n on 110 beads from <first>,
-# one gt update process each (as agents and hooks do)
+# gt_change <dir> <first> <value> [<count>]: set bench_n on 110 (or
+# count) beads from <first>, one gt update process each (as agents and
+# hooks do)
 gt_change() {
 	local i
-	for i in $(seq "$2" $(($2 + changes - 1))); do
+	for i in $(seq "$2" $(($2 + ${4:-$changes} - 1))); do
 		(cd "$1" && run gt-update "$(printf 'bn-%05x' "$i")" --set "bench_n=$3")
 	done
 }
@@ -162,15 +166,17 @@ gt_change() {
 gt_sync() { (cd "$1" && gt sync -q origin); }
 ledger() { git -C "$1" rev-parse refs/gastown/ledger; }
 
-# gt_check <round>: A, B and the remote hold one ledger, with all 220 changes
+# gt_check <round> [<count>]: A, B and the remote hold one ledger, with
+# all the changes of both sides (110 or count each)
 gt_check() {
+	local each=${2:-$changes}
 	test "$(ledger "$A")" = "$(ledger "$B")" &&
 		test "$(ledger "$A")" = "$(ledger "$work/remote.git")" ||
 		{ echo "FAILED: round $1: A, B and the remote hold different ledgers" >&2; return 1; }
 	local got
 	got=$(cd "$A" && gt list --all --json | grep -c "\"bench_n\":\"$1\"")
-	test "$got" = $((changes * 2)) ||
-		{ echo "FAILED: round $1: A has $got beads with bench_n=$1, not $((changes * 2))" >&2; return 1; }
+	test "$got" = $((each * 2)) ||
+		{ echo "FAILED: round $1: A has $got beads with bench_n=$1, not $((each * 2))" >&2; return 1; }
 }
 
 # --- plain git: one ref per bead, no ledger -------------------------------
@@ -483,6 +489,25 @@ for n in $sizes; do
 		"$(median_ms "${fa_[@]}") / ${R[$n,fb]} / $(median_ms "${fa2_[@]}")" "" ""
 	test $gt_ok = 1 || echo "  (gt sync failed or disagreed in round $r, see above)"
 
+	# growth with the change: B's exchange with 11 and 1,100 beads changed
+	# on each side (A: from bead 1, B: the next ones), one untimed round
+	# first so that the timed ones change the same beads again, as above
+	for k in 11 1100; do
+		tk=()
+		for r in $(seq 0 3); do
+			test $gt_ok = 1 && test $((2 * k)) -le "$n" || break
+			gt_change "$A" 1 "k$k-$r" "$k"
+			gt_change "$B" $((k + 1)) "k$k-$r" "$k"
+			gt_sync "$A" && y=$(us gt_sync "$B") && gt_sync "$A" &&
+				gt_check "k$k-$r" "$k" || { gt_ok=0; break; }
+			test "$r" = 0 || tk+=("$y")
+		done
+		R[$n,k$k]=$(median_ms "${tk[@]}")
+	done
+	row "B: sync, 11 / $changes / 1100 each way (ms)" \
+		"${R[$n,k11]} / ${R[$n,b]} / ${R[$n,k1100]}" "" ""
+	test $gt_ok = 1 || echo "  (gt sync failed or disagreed, see above)"
+
 	# 3. nothing changed anywhere
 	R[$n,noop]=$(CPU_LOG="$work/cpu-noop" repeat_ms 10 gt_sync "$A")
 	R[$n,cnoop]=$(cpu_ms "$work/cpu-noop")
@@ -534,4 +559,11 @@ printf '    %-8s %12s %12s %12s %12s %14s %12s %16s\n' beads "A (ms)" "B (ms)" "
 for n in $sizes; do
 	printf '    %-8s %12s %12s %12s %12s %14s %12s %16s\n' "$n" "${R[$n,a]}" "${R[$n,b]}" "${R[$n,a2]}" \
 		"${R[$n,noop]}" "${R[$n,wb]}" "${R[$n,wnoop]}" "${R[$n,fb]}"
+done
+echo "  growth with the change (B, beads changed on each side):"
+printf '    %-8s %12s %12s %12s %24s\n' beads 11 "$changes" 1100 "ms a changed bead, 110 to 1100"
+for n in $sizes; do
+	printf '    %-8s %12s %12s %12s %24s\n' "$n" "${R[$n,k11]}" "${R[$n,b]}" "${R[$n,k1100]}" \
+		"$(awk -v a="${R[$n,b]}" -v b="${R[$n,k1100]}" -v k="$changes" 'BEGIN {
+			if (a == a + 0 && b == b + 0) printf "%.2f", (b - a) / (2 * (1100 - k)); else print "-" }')"
 done
