@@ -27,8 +27,8 @@
  * tips that changed since that previous ledger (and the remote ledger
  * being merged), or, when there are more than GT_LEDGER_MAX_PARENTS of
  * them, "carrier" commits (empty tree, message "ledger: carry"): a chain
- * of carriers, each with the previous carrier and up to that many tips
- * (see carry() in ledger.c for why). So the whole history of every
+ * of carriers, each with up to GT_LEDGER_CARRY_PARENTS parents, the
+ * previous carrier and tips (see carry() in ledger.c for why). So the whole history of every
  * entity is reachable from the ledger ref alone, and a push sends exactly
  * the objects that are new since the remote's ledger.
  *
@@ -60,6 +60,8 @@
 #define GT_LEDGER_SHARD_MAX 32
 
 #define GT_LEDGER_MAX_PARENTS 256
+/* Parents of a carrier, the previous carrier's included (see carry()). */
+#define GT_LEDGER_CARRY_PARENTS 16
 #define GT_LEDGER_CARRY_MESSAGE "ledger: carry\n"
 
 typedef struct gt_ledger_entry {
