@@ -63,8 +63,9 @@ int main(int argc, char **argv)
 	git_odb_free(odb);
 	for (size_t i = 0; r == 0 && i < sizeof(sizes) / sizeof(*sizes); i++)
 		r = write_tree(&trees[i], &b, &blob, sizes[i]);
+	const git_error *e = r ? git_error_last() : NULL;
 	ok(r == 0, "a blob and trees of 0 to 5,000 entries written to memory%s%s",
-	   r ? ": " : "", r ? git_error_last()->message : "");
+	   r ? ": " : "", e ? e->message : r ? "no message from libgit2" : "");
 	r = r ? r : gt_bulk_flush(&b, repo);
 	ok(r == 0, "flushed as one pack%s%s", r ? ": " : "", r ? gt_error_last() : "");
 	gt_bulk_close(&b);
