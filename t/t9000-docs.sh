@@ -80,14 +80,16 @@ run_examples() {
 	extract_examples "$1" >examples &&
 	test -s examples || { echo >&2 "no examples in $1"; return 1; }
 	(
-		# each command in this shell, in order; stdin empty
+		# each command in this shell, in order; stdin empty. The
+		# transcript's path is absolute: an example may cd elsewhere.
+		transcript=$PWD/transcript
 		while read -r want cmd; do
-			printf '$ %s\n' "$cmd" >>transcript
-			eval "$cmd" </dev/null >>transcript 2>&1
+			printf '$ %s\n' "$cmd" >>"$transcript"
+			eval "$cmd" </dev/null >>"$transcript" 2>&1
 			got=$?
 			if test "$got" != "$want"; then
 				echo >&2 "example exited with $got, not $want: $cmd"
-				cat >&2 transcript
+				cat >&2 "$transcript"
 				exit 1
 			fi
 		done <examples
