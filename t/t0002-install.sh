@@ -16,6 +16,7 @@ test_expect_success ASCIIDOCTOR 'make install PREFIX=... installs everything' '
 	test -f inst/share/man/man7/gastown.7 &&
 	test -f inst/share/man/man7/gastown-coordination.7 &&
 	test -f inst/share/man/man7/gastown-formula.7 &&
+	test -f inst/share/man/man7/gastown-sync.7 &&
 	test -x inst/share/gastown/hooks/post-commit &&
 	test -x inst/share/gastown/hooks/pre-receive &&
 	test -f inst/share/gastown/templates/roles/polecat.md &&
