@@ -7,6 +7,7 @@
 #                   (both take T='t0800-*.sh ...' to run some scripts only)
 #   make demo       the scripted tour of README.md
 #   make bench      benchmarks (not tests) with their figures (installs fossil)
+#   make torture    the random three-clone sync test at large counts, many seeds
 #   make install PREFIX=...
 
 PREFIX ?= /usr/local
@@ -99,6 +100,25 @@ T ?= t[0-9]*.sh
 test: all
 	cd t && $(PROVE) $(PROVE_FLAGS) $(T)
 
+# The random sync test (t0820: three clones and a bare remote, random
+# operations, syncs in random orders) at large counts, once per seed;
+# make test runs it small, with one seed. Each run is 40 rounds of 15
+# operations per clone, about a minute.
+TORTURE_SEEDS ?= 1 2 3 4 5 6 7 8
+TORTURE_ROUNDS ?= 40
+TORTURE_OPS ?= 15
+# What the script's commands print goes to t/torture.log; a failure
+# shows its end and keeps the clones (t/trash.t0820-sync-random).
+torture: all
+	@cd t && for seed in $(TORTURE_SEEDS); do \
+		echo "# t0820 with seed $$seed: $(TORTURE_ROUNDS) rounds of $(TORTURE_OPS) operations"; \
+		GT_RANDOM_SEED=$$seed GT_RANDOM_ROUNDS=$(TORTURE_ROUNDS) GT_RANDOM_OPS=$(TORTURE_OPS) \
+			$(PROVE) t0820-sync-random.sh :: -v -i -d 2>torture.log || { \
+			tail -n 40 torture.log; \
+			echo "seed $$seed failed: whole log in t/torture.log, clones in t/trash.t0820-sync-random"; \
+			exit 1; }; \
+	done; rm -f torture.log
+
 SAN = build-san
 sanitize:
 	$(MAKE) BUILD=$(SAN) BINDIR=$(SAN)/bin UNITDIR=$(SAN)/unit \
@@ -163,5 +183,5 @@ clean:
 	rm -f $(PROGS) bin/git-gt $(UNITS) lib/libgastown.a
 	rm -rf build build-san Documentation/*.1 Documentation/*.7 t/trash.*
 
-.PHONY: all deps test sanitize demo bench bench-deps doc install clean
+.PHONY: all deps test sanitize torture demo bench bench-deps doc install clean
 .SECONDARY:
