@@ -817,6 +817,8 @@ static int set_shared_once(git_repository *repo, const char *key,
 	if (exists && next.len == text.len && !memcmp(next.buf, text.buf, text.len))
 		goto out; /* already so */
 
+	if ((r = gt_odb_prepare_writes(repo)) < 0)
+		goto out;
 	if ((r = git_blob_create_from_buffer(&blob_id, repo, next.buf, next.len)) < 0 ||
 	    (r = git_treebuilder_new(&tb, repo, NULL)) < 0 ||
 	    (r = git_treebuilder_insert(NULL, tb, "config", &blob_id, GIT_FILEMODE_BLOB)) < 0 ||

@@ -531,6 +531,8 @@ static int write_object(git_oid *out, gt_repo *repo, int direct, const void *dat
 			? gt_error_git(-1, "cannot hash an object") : 0;
 	if (direct)
 		return gt_repo_write_loose(out, repo, data, len, type);
+	if ((r = gt_odb_prepare_writes(gt_repo_git(repo))) < 0)
+		return r;
 	if ((r = git_repository_odb(&odb, gt_repo_git(repo))) == 0)
 		r = git_odb_write(out, odb, data, len, type);
 	git_odb_free(odb);

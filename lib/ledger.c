@@ -707,6 +707,8 @@ int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
 	int r;
 	size_t splits = 0;
 
+	if ((r = gt_odb_prepare_writes(git)) < 0)
+		goto out;
 	if (base && (git_commit_lookup(&base_commit, git, base) < 0 ||
 		     git_commit_tree(&base_tree, base_commit) < 0)) {
 		r = gt_error_set(GT_ECORRUPT, "ledger %s is not a readable commit",

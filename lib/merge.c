@@ -341,12 +341,16 @@ static int merge_whole(git_oid *out, gt_repo *repo, const git_oid *ours,
 		       (long long)git_commit_time(c));
 	gt_strbuf_addf(&buf, "committer %s <%s> %lld +0000\n\nmerge\n", GT_MERGE_ACTOR,
 		       GT_MERGE_ACTOR, (long long)git_commit_time(c));
-	if ((r = git_repository_odb(&odb, git)) == 0)
-		r = git_odb_write(out, odb, buf.buf, buf.len, GIT_OBJECT_COMMIT);
-	git_odb_free(odb);
 	git_commit_free(c);
+	if ((r = gt_odb_prepare_writes(git)) == 0) {
+		if ((r = git_repository_odb(&odb, git)) == 0)
+			r = git_odb_write(out, odb, buf.buf, buf.len, GIT_OBJECT_COMMIT);
+		git_odb_free(odb);
+		if (r < 0)
+			r = gt_error_git(r, "cannot write a merge commit");
+	}
 	gt_strbuf_release(&buf);
-	return r < 0 ? gt_error_git(r, "cannot write a merge commit") : 0;
+	return r;
 }
 
 void gt_merge_rename_suffix(char *out, size_t n, const git_oid *id)

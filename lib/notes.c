@@ -153,6 +153,8 @@ int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
 				 git_oid_tostr(hex, sizeof(hex), commit));
 		goto out;
 	}
+	if ((r = gt_odb_prepare_writes(git)) < 0)
+		goto out;
 	if ((r = git_signature_new(&sig, attr->actor, attr->actor, gt_now_ms() / 1000, 0)) < 0) {
 		r = gt_error_git(r, "cannot make a signature for %s", attr->actor);
 		goto out;

@@ -502,9 +502,13 @@ static int take_lock(struct held *h, gt_repo *repo, const char *refname)
 {
 	h->path = ref_path(gt_repo_git(repo), refname, "");
 	h->lock = ref_path(gt_repo_git(repo), refname, ".lock");
-	/* the directories are made only when missing: a sync locks hundreds of refs */
+	/*
+	 * The directories are made only when missing: a sync locks hundreds
+	 * of refs. git pack-refs --prune removes the directories it empties,
+	 * maybe between our mkdir and open: make them again, as git does.
+	 */
 	h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (h->fd < 0 && errno == ENOENT) {
+	for (int attempt = 0; h->fd < 0 && errno == ENOENT && attempt < 8; attempt++) {
 		if (mkdirs_for(h->path) < 0)
 			return GT_ERROR;
 		h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

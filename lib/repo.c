@@ -24,6 +24,104 @@ struct gt_repo {
 	git_odb_backend *loose; /* gt_repo_write_loose's writer, made on first use */
 };
 
+/*
+ * Loose objects that get written while git gc runs. libgit2 makes the
+ * fan-out directory (objects/ab/) and then renames its temporary file
+ * into it; git prune-packed, which gc runs after a repack, removes the
+ * directories it empties, and when it does so in between the rename
+ * fails (ENOENT) and the command with it: 2 of 300 gt create under a
+ * gc loop. git itself makes the directory again and retries; so does
+ * this. An object's content names it, so writing it again is safe.
+ */
+#define WRITE_ATTEMPTS 8
+
+static int write_retrying(git_odb_backend *loose, const git_oid *oid, const void *data,
+			  size_t len, git_object_t type)
+{
+	int r = 0;
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++)
+		if ((r = loose->write(loose, oid, data, len, type)) == 0)
+			break;
+	return r;
+}
+
+/* Ahead of libgit2's own loose writer in the repository's object database. */
+struct retrying_writer {
+	git_odb_backend parent;
+	git_odb_backend *loose;
+};
+
+static int retrying_write(git_odb_backend *be, const git_oid *oid, const void *data,
+			  size_t len, git_object_t type)
+{
+	return write_retrying(((struct retrying_writer *)be)->loose, oid, data, len, type);
+}
+
+static void retrying_free(git_odb_backend *be)
+{
+	struct retrying_writer *w = (struct retrying_writer *)be;
+	w->loose->free(w->loose);
+	free(w);
+}
+
+static void objects_dir(gt_strbuf *out, git_repository *git)
+{
+	const char *common = git_repository_commondir(git);
+	gt_strbuf_addf(out, "%s%sobjects/", common, common[strlen(common) - 1] == '/' ? "" : "/");
+}
+
+static int open_loose(git_odb_backend **out, git_repository *git)
+{
+	gt_strbuf dir = GT_STRBUF_INIT;
+	objects_dir(&dir, git);
+	int r = git_odb_backend_loose(out, dir.buf, -1, 0, 0, 0);
+	gt_strbuf_release(&dir);
+	return r;
+}
+
+/* Is a backend with that write function in odb? */
+static int has_writer(git_odb *odb, int (*write)(git_odb_backend *, const git_oid *,
+						  const void *, size_t, git_object_t))
+{
+	git_odb_backend *be;
+	for (size_t i = 0, n = git_odb_num_backends(odb); i < n; i++)
+		if (git_odb_get_backend(&be, odb, i) == 0 && be->write == write)
+			return 1;
+	return 0;
+}
+
+int gt_odb_prepare_writes(git_repository *git)
+{
+	git_odb *odb = NULL;
+	struct retrying_writer *w = NULL;
+	int r;
+
+	if ((r = git_repository_odb(&odb, git)) < 0 || has_writer(odb, retrying_write))
+		goto out;
+	w = gt_xcalloc(1, sizeof(*w));
+	if ((r = git_odb_init_backend(&w->parent, GIT_ODB_BACKEND_VERSION)) < 0 ||
+	    (r = open_loose(&w->loose, git)) < 0) {
+		free(w);
+		goto out;
+	}
+	w->parent.write = retrying_write;
+	w->parent.free = retrying_free;
+	/*
+	 * Only where libgit2 writes loose objects (its loose backend's
+	 * functions are the same in every instance): not in a bulk's
+	 * in-memory store. Priority 10 puts it ahead of the default
+	 * backends (loose 1, packs 2), so that git_odb_write and the write
+	 * streams of git_blob_create_from_buffer both come here first.
+	 */
+	if (!has_writer(odb, w->loose->write))
+		retrying_free(&w->parent);
+	else if ((r = git_odb_add_backend(odb, &w->parent, 10)) < 0)
+		retrying_free(&w->parent);
+out:
+	git_odb_free(odb);
+	return r < 0 ? gt_error_git(r, "cannot open the object database") : 0;
+}
+
 static char *pick_actor(gt_repo *repo)
 {
 	const char *v = gt_config_get(repo->config, "user.actor");
@@ -127,24 +225,17 @@ int gt_repo_reload_config(gt_repo *repo)
 
 void gt_repo_objects_dir(gt_strbuf *out, gt_repo *repo)
 {
-	const char *common = git_repository_commondir(repo->git);
-	gt_strbuf_addf(out, "%s%sobjects/", common, common[strlen(common) - 1] == '/' ? "" : "/");
+	objects_dir(out, repo->git);
 }
 
 int gt_repo_write_loose(git_oid *out, gt_repo *repo, const void *data, size_t len,
 			git_object_t type)
 {
 	int r;
-	if (!repo->loose) {
-		gt_strbuf dir = GT_STRBUF_INIT;
-		gt_repo_objects_dir(&dir, repo);
-		r = git_odb_backend_loose(&repo->loose, dir.buf, -1, 0, 0, 0);
-		gt_strbuf_release(&dir);
-		if (r < 0)
-			return gt_error_git(r, "cannot open the object directory");
-	}
+	if (!repo->loose && (r = open_loose(&repo->loose, repo->git)) < 0)
+		return gt_error_git(r, "cannot open the object directory");
 	if ((r = git_odb_hash(out, data, len, type)) < 0 ||
-	    (r = repo->loose->write(repo->loose, out, data, len, type)) < 0)
+	    (r = write_retrying(repo->loose, out, data, len, type)) < 0)
 		return gt_error_git(r, "cannot write object");
 	return 0;
 }

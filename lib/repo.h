@@ -36,6 +36,15 @@ void gt_repo_objects_dir(gt_strbuf *out, gt_repo *repo);
 int gt_repo_write_loose(git_oid *out, gt_repo *repo, const void *data, size_t len,
 			git_object_t type);
 
+/*
+ * Make loose writes through the repository's object database (libgit2's
+ * tree, blob, commit and note functions, git_odb_write) survive a git gc
+ * running meanwhile, as gt_repo_write_loose's do: call before writing;
+ * cheap after the first call. Not done at open: loading the object
+ * database costs ~2 ms that commands answered from the index never pay.
+ */
+int gt_odb_prepare_writes(git_repository *git);
+
 /* Create the gastown directory if missing. */
 int gt_repo_ensure_gastown_dir(gt_repo *repo);
 

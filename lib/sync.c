@@ -233,6 +233,15 @@ static int fetch(gt_repo *repo, const char *remote, int quiet, int *in_side,
 	if ((r = gt_transport_open(&t, repo, remote)) < 0)
 		goto out;
 	*in_side = gt_transport_side(t) != NULL;
+	/*
+	 * What comes is kept as a pack, however small: git writes it into
+	 * objects/pack/, which git gc never removes. Loose objects go into
+	 * objects/ab/, which a gc running meanwhile (the one the last sync
+	 * started, say) may remove between git's mkdir and its write: the
+	 * fetch then fails ("unable to create temporary file").
+	 */
+	args[n++] = "-c";
+	args[n++] = "fetch.unpackLimit=1";
 	args[n++] = "fetch";
 	args[n++] = "--no-tags";
 	args[n++] = "--no-write-fetch-head";
