@@ -61,12 +61,13 @@ random_op() {
 		pick_bead $c; x=$B; pick_bead $c; y=$B
 		test -n "$x" && test "$x" != "$y" || return 0
 		# a cycle is refused (exit 4): fine
-		st=0; (cd $c && gt dep add "$x" "$y" 2>/dev/null) || st=$?
-		test $st = 0 || test $st = 4 ;;
+		st=0; (cd $c && gt dep add "$x" "$y") 2>dep-err || st=$?
+		test $st = 0 || test $st = 4 || { cat dep-err >&2; false; } ;;
 	6)
 		pick_bead $c
 		test -n "$B" || return 0
-		(cd $c && { gt close "$B" --reason "$tag" || gt reopen "$B"; } >/dev/null 2>&1) ;;
+		# closing a closed bead fails: then it is reopened
+		(cd $c && { gt close "$B" --reason "$tag" 2>/dev/null || gt reopen "$B"; } >/dev/null) ;;
 	*)
 		pick_bead $c
 		test -n "$B" || return 0
