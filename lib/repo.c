@@ -79,9 +79,11 @@ static int open_loose(git_odb_backend **out, git_repository *git)
 	return r;
 }
 
+typedef int (*write_fn)(git_odb_backend *, const git_oid *, const void *, size_t,
+			git_object_t);
+
 /* Is a backend with that write function in odb? */
-static int has_writer(git_odb *odb, int (*write)(git_odb_backend *, const git_oid *,
-						  const void *, size_t, git_object_t))
+static int has_writer(git_odb *odb, write_fn write)
 {
 	git_odb_backend *be;
 	for (size_t i = 0, n = git_odb_num_backends(odb); i < n; i++)
@@ -92,11 +94,19 @@ static int has_writer(git_odb *odb, int (*write)(git_odb_backend *, const git_oi
 
 int gt_odb_prepare_writes(git_repository *git)
 {
+	/* libgit2's loose writer: the same function in every loose backend */
+	static write_fn libgit2_loose_write;
 	git_odb *odb = NULL;
 	struct retrying_writer *w = NULL;
 	int r;
 
-	if ((r = git_repository_odb(&odb, git)) < 0 || has_writer(odb, retrying_write))
+	/*
+	 * Nothing to do where the writer is already, or where libgit2
+	 * writes no loose objects (a bulk's in-memory store, which merges
+	 * and imports write through object by object: no allocation then).
+	 */
+	if ((r = git_repository_odb(&odb, git)) < 0 || has_writer(odb, retrying_write) ||
+	    (libgit2_loose_write && !has_writer(odb, libgit2_loose_write)))
 		goto out;
 	w = gt_xcalloc(1, sizeof(*w));
 	if ((r = git_odb_init_backend(&w->parent, GIT_ODB_BACKEND_VERSION)) < 0 ||
@@ -106,14 +116,13 @@ int gt_odb_prepare_writes(git_repository *git)
 	}
 	w->parent.write = retrying_write;
 	w->parent.free = retrying_free;
+	libgit2_loose_write = w->loose->write;
 	/*
-	 * Only where libgit2 writes loose objects (its loose backend's
-	 * functions are the same in every instance): not in a bulk's
-	 * in-memory store. Priority 10 puts it ahead of the default
-	 * backends (loose 1, packs 2), so that git_odb_write and the write
-	 * streams of git_blob_create_from_buffer both come here first.
+	 * Priority 10 puts it ahead of the default backends (loose 1, packs
+	 * 2), so that git_odb_write and the write streams of
+	 * git_blob_create_from_buffer both come here first.
 	 */
-	if (!has_writer(odb, w->loose->write))
+	if (!has_writer(odb, libgit2_loose_write))
 		retrying_free(&w->parent);
 	else if ((r = git_odb_add_backend(odb, &w->parent, 10)) < 0)
 		retrying_free(&w->parent);
