@@ -171,6 +171,7 @@ void gt_bulk_close(gt_bulk *b)
 	gt_repo_free(b->repo); /* frees the odb and its mempack */
 	free(b->commits);
 	free(b->written);
+	free(b->taken);
 	free(b->loose_dir);
 	if (b->inflater) {
 		inflateEnd(b->inflater);
@@ -301,6 +302,11 @@ static int take_one(gt_bulk *b, gt_repo *main, const git_oid *id)
 		if (type >= GIT_OBJECT_COMMIT && type <= GIT_OBJECT_TAG && (unsigned char *)end == nul &&
 		    size == data_len && b->mempack->write(b->mempack, id, nul + 1, data_len, type) == 0) {
 			note_written(b, id);
+			if (b->ntaken == b->taken_alloc) {
+				b->taken_alloc = b->taken_alloc ? b->taken_alloc * 2 : 256;
+				b->taken = gt_xrealloc(b->taken, b->taken_alloc * sizeof(*b->taken));
+			}
+			b->taken[b->ntaken++] = *id;
 			taken = 1;
 		}
 	}
@@ -691,6 +697,24 @@ out:
 	return r;
 }
 
+/*
+ * The loose files of the objects taken, now that the pack holding them
+ * is on disk. A reader that listed one and then finds it gone looks in
+ * the packs again, as after git prune-packed; a file that cannot be
+ * removed only stays.
+ */
+static void remove_taken(gt_bulk *b, gt_repo *main)
+{
+	gt_strbuf path = GT_STRBUF_INIT;
+
+	for (size_t i = 0; i < b->ntaken; i++) {
+		gt_strbuf_reset(&path);
+		loose_path(&path, b, main, &b->taken[i]);
+		unlink(path.buf);
+	}
+	gt_strbuf_release(&path);
+}
+
 int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 {
 	gt_strbuf dir = GT_STRBUF_INIT, name = GT_STRBUF_INIT;
@@ -707,11 +731,14 @@ int gt_bulk_flush(gt_bulk *b, gt_repo *main)
 	/* the refs will point into this pack: its files are synced, now their names */
 	if ((r = fsync_path(dir.buf, 1)) < 0)
 		goto out;
+	/* the pack of what was written holds every object taken */
+	if (!b->nr)
+		remove_taken(b, main);
 reset:
 	if (r == 0 && (r = git_mempack_reset(b->mempack)) < 0)
 		r = gt_error_git(r, "cannot reset the in-memory object store");
 	if (r == 0) {
-		b->nr = b->nwritten = b->nentries = 0;
+		b->nr = b->nwritten = b->nentries = b->ntaken = 0;
 		b->pack.size = 0;
 	}
 out:

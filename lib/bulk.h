@@ -30,6 +30,8 @@ typedef struct gt_bulk {
 	git_oid *written;         /* objects written and not yet compressed */
 	size_t nwritten, written_alloc;
 	char *loose_dir;          /* gt_bulk_take_loose: "<objects>/", once known */
+	git_oid *taken;           /* copied from loose files since the last flush */
+	size_t ntaken, taken_alloc;
 	z_stream *inflater;       /* gt_bulk_take_loose: one stream, reset per object */
 	git_buf pack;             /* the flush's pack so far, without its trailer */
 	struct gt_bulk_entry *entries; /* what pack holds, sorted by id */
@@ -53,10 +55,16 @@ void gt_bulk_add_commit(gt_bulk *b, const git_oid *commit);
  * of them) and at one that is not loose (start itself may be packed:
  * its parents are still looked at). For what sync is about to push: git
  * push's pack-objects reads a loose object three times, inflating it and
- * deflating it again, and copies a packed one as it is. The loose files
- * stay (git gc prunes them). Only ever a speed-up: an object that
- * cannot be read, or a loose file that does not hash to its name, is
- * left for git push to read as it would have.
+ * deflating it again, and copies a packed one as it is.
+ *
+ * Once the flush's pack is on disk, the loose files taken are removed,
+ * as git prune-packed would remove them: every later git process that
+ * looks objects up (the next fetch's index-pack, the push's
+ * pack-objects) lists the loose directories it looks in, and until git
+ * gc runs (6,700 loose objects by default) each sync would leave four
+ * more a changed bead. Only ever a speed-up: an object that cannot be
+ * read, or a loose file that does not hash to its name, is left for git
+ * push to read as it would have, and stays.
  */
 void gt_bulk_take_loose(gt_bulk *b, gt_repo *main, const git_oid *start,
 			const git_oid *stop, size_t nstop);

@@ -134,7 +134,10 @@ new_pack_ids() {
 	git show-index <"$(sed "s/pack$/idx/" new)" | cut -d" " -f2 | sort
 }
 
-test_expect_success 'a merge packs a copy of the loose objects its push sends, none sent before' '
+# loose_file <repo> <id>: where git keeps that object as a loose file
+loose_file() { echo "$1/.git/objects/$(echo $2 | cut -c1-2)/$(echo $2 | cut -c3-)"; }
+
+test_expect_success 'a merge packs the loose objects its push sends, none sent before, and removes their files' '
 	(cd a && gt sync -q) && (cd b && gt sync -q) &&
 	(cd b && gt update bd-7 --title "Seventh" && gt sync -q) >/dev/null &&
 	published=$(git -C b rev-parse refs/gastown/beads/bd-7) &&
@@ -148,7 +151,10 @@ test_expect_success 'a merge packs a copy of the loose objects its push sends, n
 	new_pack_ids >in-pack &&
 	comm -23 sent in-pack >missing && test_must_be_empty missing &&
 	! grep $published in-pack &&
-	test "$(git -C b count-objects | cut -d" " -f1)" = "$loose_before" &&
+	for id in $(cat sent); do
+		! test -e "$(loose_file b $id)" && git -C b cat-file -e $id || return 1
+	done &&
+	test "$(git -C b count-objects | cut -d" " -f1)" = "$((loose_before - $(wc -l <sent)))" &&
 	{ git -C hub.git fsck --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
 	test_must_be_empty fsck-out && ledger_is_local b
 '
@@ -178,6 +184,7 @@ test_expect_success 'a loose object that does not hash to its name is not copied
 	commit=$(git -C b rev-parse refs/gastown/beads/bd-11) &&
 	wrong=$(printf wrong | git hash-object --stdin) &&
 	grep $commit in-pack && ! grep $blob in-pack && ! grep $wrong in-pack &&
+	test_cmp forged "$file" && ! test -e "$(loose_file b $commit)" &&
 	cp saved-loose "$file" &&
 	{ git -C b fsck --no-progress 2>&1 | grep -v "^notice" >fsck-out || :; } &&
 	test_must_be_empty fsck-out
