@@ -941,9 +941,9 @@ int gt_mail_list(gt_repo *repo, const char *actor, gt_mail_header_cb cb, void *p
 	 * objects (gt fsck and git fsck check hashes): for a 3 MB mailbox
 	 * the SHA-1 check is half the cost of the listing.
 	 */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	gt_odb_verify_reads(0);
 	r = git_blob_lookup(&blob, git, git_tree_entry_id(te));
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+	gt_odb_verify_reads(1);
 	if (r < 0) {
 		r = gt_error_git(r, "%s: cannot read mail.json", ref);
 		goto out;

@@ -92,6 +92,11 @@ static int has_writer(git_odb *odb, write_fn write)
 	return 0;
 }
 
+void gt_odb_verify_reads(int on)
+{
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, on);
+}
+
 int gt_odb_prepare_writes(git_repository *git)
 {
 	/* libgit2's loose writer: the same function in every loose backend */

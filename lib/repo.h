@@ -45,6 +45,15 @@ int gt_repo_write_loose(git_oid *out, gt_repo *repo, const void *data, size_t le
  */
 int gt_odb_prepare_writes(git_repository *git);
 
+/*
+ * Whether libgit2 hashes every object it reads to check its name (on at
+ * start, libgit2's default), for the whole process. git itself does not
+ * on reading; gt fsck and git fsck do. Off only around reads of many
+ * objects already checked on their way in (git's index-pack names each
+ * by hashing it), where the hashing is a large part of the work.
+ */
+void gt_odb_verify_reads(int on);
+
 /* Create the gastown directory if missing. */
 int gt_repo_ensure_gastown_dir(gt_repo *repo);
 

@@ -190,6 +190,20 @@ test_expect_success 'a loose object that does not hash to its name is not copied
 	test_must_be_empty fsck-out
 '
 
+test_expect_success 'after a merge (which reads without hashing), gt fsck finds an object that does not hash to its name' '
+	(cd b && gt update bd-12 --title "Twelve") >/dev/null &&
+	blob=$(git -C b rev-parse refs/gastown/beads/bd-12:bead.json) &&
+	file=$(loose_file b $blob) && cp "$file" saved-loose &&
+	printf "blob 2\0{}" | perl -MCompress::Zlib -0777 -e "print compress(<STDIN>)" >forged &&
+	chmod u+w "$file" && cp forged "$file" &&
+	(cd a && gt update bd-13 --title "Thirteen" && gt sync -q) >/dev/null &&
+	(cd b && git fetch -q origin && gt merge -q) &&
+	(cd b && gt show bd-13) >thirteen && test_grep Thirteen thirteen &&
+	(cd b && test_expect_code 1 gt fsck >../out 2>&1) &&
+	test_grep "bd-12: commit .*: bead.json blob $blob is missing" out &&
+	cp saved-loose "$file" && (cd b && gt fsck -q)
+'
+
 test_expect_success "a merged ledger's first parent is the remote's ledger, then ours" '
 	(cd a && gt update bd-9 --title "Nine" && gt sync -q) >/dev/null &&
 	(cd b && gt update bd-10 --title "Ten") >/dev/null &&
