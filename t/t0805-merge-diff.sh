@@ -190,7 +190,9 @@ test_expect_success 'a loose object that does not hash to its name is not copied
 	test_must_be_empty fsck-out
 '
 
-test_expect_success 'after a merge (which reads without hashing), gt fsck finds an object that does not hash to its name' '
+# A merge reads without libgit2's hash check (as git reads); what reads
+# after it must check again.
+test_expect_success 'after a merge, gt fsck finds an object that does not hash to its name' '
 	(cd b && gt update bd-12 --title "Twelve") >/dev/null &&
 	blob=$(git -C b rev-parse refs/gastown/beads/bd-12:bead.json) &&
 	file=$(loose_file b $blob) && cp "$file" saved-loose &&
@@ -200,7 +202,13 @@ test_expect_success 'after a merge (which reads without hashing), gt fsck finds 
 	(cd b && git fetch -q origin && gt merge -q) &&
 	(cd b && gt show bd-13) >thirteen && test_grep Thirteen thirteen &&
 	(cd b && test_expect_code 1 gt fsck >../out 2>&1) &&
-	test_grep "bd-12: commit .*: bead.json blob $blob is missing" out &&
+	test_grep "bd-12: commit .*: bead.json blob $blob is missing" out
+'
+
+# the same object, in one process: refused before, and after a merge
+test_unit_program test-merge-reads "$TRASH_DIRECTORY/b" "$blob"
+
+test_expect_success 'the object put back, gt fsck finds nothing' '
 	cp saved-loose "$file" && (cd b && gt fsck -q)
 '
 
