@@ -79,22 +79,44 @@ static void name_hash(char hex[GIT_OID_HEXSZ + 1], const char *refname)
 	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &h);
 }
 
-char *gt_ledger_path(const char *refname)
+/*
+ * The tree path of refname: "<xx>/" (flat) or "<xx>/<y>/" (split), then
+ * its name below refs/gastown/ as one entry name, '/' written ':' (no
+ * ref name holds a ':'), or, in the older layout, as directories.
+ */
+static char *path_of(const char *refname, int split, int older)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	gt_strbuf sb = GT_STRBUF_INIT;
 	name_hash(hex, refname);
-	gt_strbuf_addf(&sb, "%.2s/%s", hex, refname + strlen(GT_REF_ROOT));
+	if (split)
+		gt_strbuf_addf(&sb, "%.2s/%c/", hex, hex[2]);
+	else
+		gt_strbuf_addf(&sb, "%.2s/", hex);
+	size_t leaf = sb.len;
+	gt_strbuf_adds(&sb, refname + strlen(GT_REF_ROOT));
+	for (char *p = sb.buf + leaf; !older && *p; p++)
+		if (*p == '/')
+			*p = ':';
 	return gt_strbuf_detach(&sb);
+}
+
+char *gt_ledger_path(const char *refname)
+{
+	return path_of(refname, 0, 0);
 }
 
 char *gt_ledger_split_path(const char *refname)
 {
-	char hex[GIT_OID_HEXSZ + 1];
-	gt_strbuf sb = GT_STRBUF_INIT;
-	name_hash(hex, refname);
-	gt_strbuf_addf(&sb, "%.2s/%c/%s", hex, hex[2], refname + strlen(GT_REF_ROOT));
-	return gt_strbuf_detach(&sb);
+	return path_of(refname, 1, 0);
+}
+
+/* An entry name's ref name part: ':' back to '/' (from `at` on). */
+static void decode_leaf(gt_strbuf *sb, size_t at)
+{
+	for (char *p = sb->buf + at; *p; p++)
+		if (*p == ':')
+			*p = '/';
 }
 
 /*
@@ -171,7 +193,9 @@ static void entry_ref(gt_strbuf *ref, const struct read_ctx *c, const git_tree_e
 	gt_strbuf_reset(ref);
 	gt_strbuf_adds(ref, GT_REF_ROOT);
 	gt_strbuf_adds(ref, c->path.buf + shard_len(c->path.buf));
+	size_t leaf = ref->len;
 	gt_strbuf_adds(ref, git_tree_entry_name(e));
+	decode_leaf(ref, leaf);
 }
 
 /*
@@ -362,24 +386,29 @@ int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
 	return gt_ledger_diff(NULL, out, repo, NULL, commit, GT_LEDGER_CHECK);
 }
 
-int gt_ledger_lookup(git_oid *out, const git_tree *tree, const char *refname)
+/* The entry at path in tree: 1 (into *out), 0 none, < 0 a read error. */
+static int entry_at(git_tree_entry **out, const git_tree *tree, char *path)
 {
-	/* in a split shard, else in a flat one */
-	char *path = gt_ledger_split_path(refname);
-	git_tree_entry *e = NULL;
-	int r = git_tree_entry_bypath(&e, tree, path);
+	int r = git_tree_entry_bypath(out, tree, path);
 	free(path);
-	if (r == GIT_ENOTFOUND) {
-		path = gt_ledger_path(refname);
-		r = git_tree_entry_bypath(&e, tree, path);
-		free(path);
-	}
 	if (r == GIT_ENOTFOUND) {
 		git_error_clear();
 		return 0;
 	}
+	return r < 0 ? r : 1;
+}
+
+int gt_ledger_lookup(git_oid *out, const git_tree *tree, const char *refname)
+{
+	git_tree_entry *e = NULL;
+	int r = 0;
+	/* split, else flat; this layout, else the older one */
+	for (int i = 0; r == 0 && i < 4; i++)
+		r = entry_at(&e, tree, path_of(refname, !(i & 1), i >> 1));
 	if (r < 0)
 		return gt_error_git(r, "cannot read the ledger entry of %s", refname);
+	if (r == 0)
+		return 0;
 	r = git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT;
 	if (r)
 		*out = *git_tree_entry_id(e);
@@ -635,7 +664,10 @@ static int collect_shard(const char *root, const git_tree_entry *e, void *payloa
 	gt_strbuf ref = GT_STRBUF_INIT;
 	if (git_tree_entry_filemode(e) != GIT_FILEMODE_COMMIT)
 		return 0;
-	gt_strbuf_addf(&ref, "%s%s%s", GT_REF_ROOT, root, git_tree_entry_name(e));
+	gt_strbuf_addf(&ref, "%s%s", GT_REF_ROOT, root);
+	size_t leaf = ref.len;
+	gt_strbuf_adds(&ref, git_tree_entry_name(e));
+	decode_leaf(&ref, leaf);
 	gt_ledger_map_add(refs, ref.buf, git_tree_entry_id(e));
 	gt_strbuf_release(&ref);
 	return 0;
@@ -698,7 +730,8 @@ int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
 	git_commit *base_commit = NULL;
 	git_tree *base_tree = NULL;
 	git_tree *empty_tree = NULL;
-	git_tree_update *updates = gt_xcalloc(changes->nr + 1, sizeof(*updates));
+	/* each change an upsert, and maybe the removal of its older-layout entry */
+	git_tree_update *updates = gt_xcalloc(2 * changes->nr + 1, sizeof(*updates));
 	git_oid *tips = gt_xcalloc(changes->nr + 1, sizeof(*tips)), tree, *all = NULL;
 	struct by_shard *bs = gt_xcalloc(changes->nr + 1, sizeof(*bs));
 	size_t *order = gt_xcalloc(changes->nr + 1, sizeof(*order)), nu = 0, nt = 0, nall;
@@ -770,16 +803,31 @@ int gt_ledger_write(git_oid *out, gt_repo *repo, const gt_ledger_map *changes,
 			splits++;
 			continue;
 		}
-		git_tree_free(st);
-		for (size_t i = from; i < to; i++) {
+		for (size_t i = from; r == 0 && i < to; i++) {
 			const gt_ledger_entry *e = &changes->items[order[i]];
 			updates[nu].action = GIT_TREE_UPDATE_UPSERT;
 			updates[nu].id = e->tip;
 			updates[nu].filemode = GIT_FILEMODE_COMMIT;
-			updates[nu].path = split ? gt_ledger_split_path(e->refname)
-						 : gt_ledger_path(e->refname);
+			updates[nu].path = path_of(e->refname, split, 0);
 			nu++;
+			/* an entry of the older layout moves: it must not stay as well */
+			git_tree_entry *older = NULL;
+			char *path = path_of(e->refname, split, 1);
+			int moved = !!strchr(e->refname + strlen(GT_REF_ROOT), '/');
+			if (st && moved && (r = entry_at(&older, st, gt_xstrdup(path + 3))) > 0) {
+				updates[nu].action = GIT_TREE_UPDATE_REMOVE;
+				updates[nu++].path = path;
+				path = NULL;
+				r = 0;
+			} else if (r < 0) {
+				r = gt_error_git(r, "cannot read ledger shard %s", xx);
+			}
+			git_tree_entry_free(older);
+			free(path);
 		}
+		git_tree_free(st);
+		if (r < 0)
+			goto out;
 	}
 	/* git_tree_create_updated needs a baseline: an empty tree when none */
 	if (!base_tree && !empty_tree && (r = empty_tree_of(&empty_tree, git)) < 0)

@@ -15,11 +15,17 @@
  * (entities, refs/gastown/config; never the ledger itself, never
  * refs/gastown-local/) to its tip, as a gitlink (mode 160000) at
  *
- *   <xx>/<ref name without "refs/gastown/">      e.g. 3f/beads/bn-a1b2
+ *   <xx>/<name>      e.g. 3f/beads:bn-a1b2
  *
- * where <xx> is the first two hex digits of the SHA-1 of the blob holding
- * that relative name: 256 shards, so that a change rewrites one small
- * tree per changed entity, not one tree listing them all.
+ * where <name> is the ref name without "refs/gastown/" as one entry
+ * name, '/' written ':' (no ref name holds one), and <xx> the first two
+ * hex digits of the SHA-1 of the blob holding that relative name
+ * ("beads/bn-a1b2"): 256 shards, so that a change rewrites one small
+ * tree per changed entity, not one tree listing them all. Older
+ * versions wrote the name as directories (3f/beads/bn-a1b2), one more
+ * tree an entry for every walk to read and every change to write;
+ * readers take both, and gt_ledger_write moves an entry it changes to
+ * this layout (see gastown(7) for what it saved).
  *
  * Git does not follow gitlinks, so the entity commits are made reachable
  * (for push, fetch and gc) through parents: the first parent is the
@@ -40,7 +46,7 @@
  * A shard holds its entries flat up to this many; past it, it is split
  * 16 ways by the third hex digit of the names' hashes:
  *
- *   <xx>/<y>/<ref name without "refs/gastown/">   e.g. 3f/a/beads/bn-a1b2
+ *   <xx>/<y>/<name>   e.g. 3f/a/beads:bn-a1b2
  *
  * so that a change rewrites small trees however large the ledger grows
  * (at 100k entities a flat shard is ~400 entries, 20 KB). The parts'
@@ -87,9 +93,9 @@ const gt_ledger_entry *gt_ledger_map_find(const gt_ledger_map *m, const char *re
 /* Whether refname belongs in the ledger (shared, not the ledger itself). */
 int gt_ledger_carries(const char *refname);
 
-/* The tree path of refname in a flat shard ("3f/beads/bn-a1b2"); caller frees. */
+/* The tree path of refname in a flat shard ("3f/beads:bn-a1b2"); caller frees. */
 char *gt_ledger_path(const char *refname);
-/* ... and in a split one ("3f/a/beads/bn-a1b2"); caller frees. */
+/* ... and in a split one ("3f/a/beads:bn-a1b2"); caller frees. */
 char *gt_ledger_split_path(const char *refname);
 
 /*

@@ -6,7 +6,7 @@ Z=0000000000000000000000000000000000000000
 
 # lpath <ref name without refs/gastown/>: where a ledger tree holds it.
 lpath() {
-	printf "%s/%s" "$(printf "%s" "$1" | git hash-object --stdin | cut -c1-2)" "$1"
+	printf "%s/%s" "$(printf "%s" "$1" | git hash-object --stdin | cut -c1-2)" "$(echo "$1" | tr / :)"
 }
 
 # ledger_with <base> [<mode> <object> <path>]...: a ledger commit whose

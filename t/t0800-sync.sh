@@ -45,7 +45,7 @@ test_expect_success 'the first sync publishes one ledger ref' '
 	echo refs/gastown/ledger >expect && test_cmp expect refs &&
 	git -C hub.git ls-tree -r --name-only refs/gastown/ledger >paths &&
 	test_line_count = 2 paths &&
-	grep -q "^[0-9a-f][0-9a-f]/beads/bd-1$" paths &&
+	grep -q "^[0-9a-f][0-9a-f]/beads:bd-1$" paths &&
 	test "$(git -C hub.git ls-tree -r refs/gastown/ledger | cut -c1-6 | sort -u)" = 160000
 '
 

@@ -9,7 +9,7 @@ GT_TEST_RACY_MS=0 && export GT_TEST_RACY_MS
 # ledger_entries <repo> <ledger>: "<tip> <ref>" of every entry, sorted
 ledger_entries() {
 	git -C "$1" ls-tree -r "$2" |
-		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\/([0-9a-f]\/)?/, "", p); print $3, "refs/gastown/" p }' | sort -k2
+		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\/([0-9a-f]\/)?/, "", p); gsub(/:/, "/", p); print $3, "refs/gastown/" p }' | sort -k2
 }
 # local_refs <repo>: the same lines for the refs a ledger carries
 local_refs() {
@@ -66,7 +66,7 @@ test_expect_success 'a ref deleted here stays published; one the remote moved co
 damaged() {
 	ledger=$(git -C b rev-parse refs/remotes/origin/gastown/ledger) &&
 	shard=$(git -C b ls-tree $ledger | head -n 1 | cut -f2) &&
-	sub=$(git -C b rev-parse $ledger:$shard/beads) &&
+	sub=$(git -C b rev-parse $ledger:$shard) &&
 	tip=$(git -C b rev-parse refs/gastown/beads/bd-1) &&
 	blob=$(echo junk | git -C b hash-object -w --stdin) &&
 	case $1 in
@@ -76,8 +76,8 @@ damaged() {
 			h=$(printf "beads/bd-x%s" $n | git hash-object --stdin | cut -c1-2)
 			test "$h" = "$shard" || break
 		done
-		extra=$(printf "160000 commit %s\tbd-x%s\n" $tip $n) ;;
-	blob) extra=$(printf "100644 blob %s\tbd-blob\n" $blob) ;;
+		extra=$(printf "160000 commit %s\tbeads:bd-x%s\n" $tip $n) ;;
+	blob) extra=$(printf "100644 blob %s\tbeads:bd-blob\n" $blob) ;;
 	deep)
 		t=$(printf "160000 commit %s\tbd-1\n" $tip | git -C b mktree)
 		for i in $(seq 1 120); do
@@ -85,8 +85,7 @@ damaged() {
 		done
 		extra=$(printf "040000 tree %s\tnest\n" $t) ;;
 	esac &&
-	newsub=$( (git -C b ls-tree $sub; echo "$extra") | git -C b mktree) &&
-	newshard=$(printf "040000 tree %s\tbeads\n" $newsub | git -C b mktree) &&
+	newshard=$( (git -C b ls-tree $sub; echo "$extra") | git -C b mktree) &&
 	root=$(git -C b ls-tree $ledger | sed "s/[0-9a-f]\{40\}\t$shard\$/$newshard\t$shard/" |
 		git -C b mktree) &&
 	git -C b commit-tree -p $ledger -m "ledger: 42 refs" $root

@@ -7,7 +7,7 @@ GT_TEST_RACY_MS=0 && export GT_TEST_RACY_MS
 # ledger_entries <repo> <ledger>: "<tip> <ref>" of every entry, sorted
 ledger_entries() {
 	git -C "$1" ls-tree -r "$2" |
-		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\/([0-9a-f]\/)?/, "", p); print $3, "refs/gastown/" p }' |
+		awk '{ p = $4; sub(/^[0-9a-f][0-9a-f]\/([0-9a-f]\/)?/, "", p); gsub(/:/, "/", p); print $3, "refs/gastown/" p }' |
 		sort -k2
 }
 local_refs() {
@@ -116,8 +116,46 @@ test_expect_success 'a ref named like a shard part (one hex digit) is not carrie
 	git -C a update-ref refs/gastown/a/bd-1 $tip &&
 	(cd a && gt update bd-9 --title "Nine" >/dev/null && gt merge -q) &&
 	git -C a ls-tree -r --name-only refs/gastown/ledger >names &&
-	test_grep -v "/a/bd-1$" names &&
+	test_grep "beads:bd-9$" names &&
+	test_grep -v "a[:/]bd-1$" names &&
 	git -C a update-ref -d refs/gastown/a/bd-1
+'
+
+# path_of <repo> <bead>: the ledger path of its entry, as the ledger holds it
+path_of() {
+	git -C "$1" ls-tree -r --name-only refs/gastown/ledger | grep "[/:]$2\$"
+}
+
+test_expect_success 'a ledger of the older layout (the ref name as directories) is read; a change moves its entry' '
+	(cd a && gt config set --shared tracker.url https://example.com/first && gt sync -q) &&
+	(cd b && gt sync -q) &&
+	ledger=$(git -C a rev-parse refs/gastown/ledger) &&
+	idx=$TRASH_DIRECTORY/idx-older && rm -f "$idx" &&
+	git -C a ls-tree -r $ledger | tr : / | GIT_INDEX_FILE=$idx git -C a update-index --add --index-info &&
+	tree=$(GIT_INDEX_FILE=$idx git -C a write-tree) &&
+	older=$(git -C a log -1 --format=%B $ledger | git -C a commit-tree -p $ledger $tree) &&
+	git -C a ls-tree -r --name-only $older >names && test_grep "^../beads/bd-" names &&
+	test_grep "^../[0-9a-f]/beads/bd-" names && test_grep -v : names &&
+	git -C a push -q origin $older:refs/gastown/ledger &&
+	(cd b && gt sync -q) && ledger_is_local b &&
+	split=$(path_of b bd-3) && flat=$(git -C b ls-tree -r --name-only $older | grep -v "^../[0-9a-f]/" | head -n 1) &&
+	case $split in ??/?/beads/bd-3) ;; *) false ;; esac &&
+	id=${flat##*/} && test -n "$id" &&
+	(cd b && gt update bd-3 --title "Moved 3" >/dev/null && gt update $id --title "Moved flat" >/dev/null &&
+		gt config set --shared tracker.url https://example.com/older && gt sync -q) &&
+	test "$(path_of b config)" = "$(git -C b ls-tree -r --name-only $older | grep "/config$")" &&
+	test "$(git -C b rev-parse "refs/gastown/ledger:$(path_of b config)")" = \
+		"$(git -C b rev-parse refs/gastown/config)" &&
+	ledger_is_local b &&
+	test "$(path_of b bd-3)" = "${split%/beads/bd-3}/beads:bd-3" &&
+	test "$(path_of b $id)" = "${flat%/beads/$id}/beads:$id" &&
+	test "$(path_of b bd-4)" = "$(git -C b ls-tree -r --name-only $older | grep "/bd-4$")" &&
+	(cd b && gt fsck) >fsck 2>&1 && test_grep "^0 problems" fsck &&
+	(cd a && gt sync -q) && ledger_is_local a &&
+	test "$(git -C a rev-parse refs/gastown/ledger)" = "$(git -C hub.git rev-parse refs/gastown/ledger)" &&
+	(cd a && gt show bd-3 --json) >three && test_grep "Moved 3" three &&
+	(cd a && gt config get tracker.url) >url && echo https://example.com/older >expect &&
+	test_cmp expect url
 '
 
 test_done

@@ -119,7 +119,7 @@ test_expect_success 'two beads given one id: the older keeps it, the push is acc
 	test $older = $(git -C bob rev-parse refs/gastown/beads/gt-x) &&
 	test_must_fail git -C server.git merge-base $younger $older &&
 	git -C server.git ls-tree -r refs/gastown/ledger >tree &&
-	test_grep "/beads/gt-x-[0-9a-z]*\$" tree &&
+	test_grep "/beads:gt-x-[0-9a-z]*\$" tree &&
 	(cd alice && gt sync -q && gt show gt-x | grep Older)
 '
 

@@ -92,7 +92,7 @@ test_expect_success 'a wisp never reaches the remote: gt sync pushes the shared 
 	echo refs/gastown/ledger >expect &&
 	test_cmp expect refs &&
 	git -C ../hub.git ls-tree -r --name-only refs/gastown/ledger >paths &&
-	grep "beads/gt-shared$" paths &&
+	grep "beads:gt-shared$" paths &&
 	! grep wisp paths &&
 	for r in $W $W.1 $W.2; do
 		tip=$(git rev-parse refs/gastown-local/beads/$r) &&
@@ -178,7 +178,7 @@ test_expect_success JQ 'squash: a closed digest in the shared ledger, the wisp g
 	test_cmp expect out &&
 	gt sync >/dev/null &&
 	git -C ../hub.git ls-tree -r --name-only refs/gastown/ledger >paths &&
-	grep "beads/$D$" paths &&
+	grep "beads:$D$" paths &&
 	gt fsck
 '
 
