@@ -712,13 +712,9 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 	struct prepared *prep = gt_xcalloc(n, sizeof(*prep));
 	gt_ref_update *updates = gt_xcalloc(n, sizeof(*updates));
 	struct timespec start;
-	long stale_s, lock_wait_s;
+	long lock_wait_s = gt_refs_lock_wait_seconds(repo);
 	int r = 0;
 
-	gt_config_get_int(&stale_s, gt_repo_config(repo), "core.staleLockSeconds", 10);
-	/* by default long enough for a crashed writer's lock to turn stale */
-	gt_config_get_int(&lock_wait_s, gt_repo_config(repo), "core.lockTimeoutSeconds",
-			  stale_s + 5);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	srand((unsigned)getpid() ^ (unsigned)start.tv_nsec);
 	if ((r = gt_entity_check_actor(gt_repo_actor(repo))) < 0 ||

@@ -132,6 +132,14 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+static long monotonic_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* by the clock: each attempt itself waits up to a second for the lock */
 #define NOTES_LOCK_WAIT_MS 2000
 
 int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
@@ -141,7 +149,7 @@ int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
 	git_signature *sig = NULL;
 	git_commit *target = NULL;
 	char *line = gt_notes_line(attr);
-	long waited = 0;
+	long start_ms = monotonic_ms();
 	int r;
 
 	if (added)
@@ -203,10 +211,9 @@ int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
 		if (r == GT_ELOCKED) {
 			/* a crashed writer's lock goes; a live one is waited for, briefly */
 			if (gt_txn_break_stale_lock(repo, GT_NOTES_REF) != 1) {
-				if (waited >= NOTES_LOCK_WAIT_MS)
+				if (monotonic_ms() - start_ms >= NOTES_LOCK_WAIT_MS)
 					goto out;
 				pause_ms(10);
-				waited += 10;
 			}
 		} else if (r != GT_ECONFLICT) {
 			goto out;

@@ -498,28 +498,69 @@ static int cmp_update(const void *a, const void *b)
 		      ((const gt_ref_update *)b)->refname);
 }
 
+static double elapsed_s(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/*
+ * How long take_lock waits for a ref another process has locked. git
+ * pack-refs --prune (git gc, run in the background after a fetch) and
+ * git's own ref writers hold a lock for an instant; git waits 100 ms for
+ * them (core.filesRefLockTimeout). A sync that fails here has to be run
+ * again, so gt waits longer, still short of the callers' own waits for
+ * long-held and stale locks.
+ */
+#define REF_LOCK_WAIT_S 1.0
+
+long gt_refs_lock_wait_seconds(gt_repo *repo)
+{
+	long stale_s, wait_s;
+	gt_config_get_int(&stale_s, gt_repo_config(repo), "core.staleLockSeconds", 10);
+	gt_config_get_int(&wait_s, gt_repo_config(repo), "core.lockTimeoutSeconds", stale_s + 5);
+	return wait_s;
+}
+
 static int take_lock(struct held *h, gt_repo *repo, const char *refname)
 {
+	struct timespec start;
+	unsigned missing = 0, busy = 0;
+	double wait_s = -1;
+
 	h->path = ref_path(gt_repo_git(repo), refname, "");
 	h->lock = ref_path(gt_repo_git(repo), refname, ".lock");
-	/*
-	 * The directories are made only when missing: a sync locks hundreds
-	 * of refs. git pack-refs --prune removes the directories it empties,
-	 * maybe between our mkdir and open: make them again, as git does.
-	 */
-	h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	for (int attempt = 0; h->fd < 0 && errno == ENOENT && attempt < 8; attempt++) {
-		if (mkdirs_for(h->path) < 0)
-			return GT_ERROR;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
 		h->fd = open(h->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (h->fd >= 0) {
+			h->state = HELD_OPEN;
+			return 0;
+		}
+		/*
+		 * The directories are made only when missing: a sync locks
+		 * hundreds of refs. git pack-refs --prune removes the
+		 * directories it empties, maybe between our mkdir and open:
+		 * make them again, as git does.
+		 */
+		if (errno == ENOENT && missing++ < 8) {
+			if (mkdirs_for(h->path) < 0)
+				return GT_ERROR;
+			continue;
+		}
+		if (errno != EEXIST)
+			return gt_error_errno("cannot update %s", refname);
+		if (wait_s < 0) { /* read once, and only when someone holds the lock */
+			long configured = gt_refs_lock_wait_seconds(repo);
+			wait_s = configured < REF_LOCK_WAIT_S ? (double)configured : REF_LOCK_WAIT_S;
+		}
+		if (elapsed_s(&start) >= wait_s)
+			return gt_error_set(GT_ELOCKED, "cannot update %s: %s exists",
+					    refname, h->lock);
+		gt_refs_backoff(busy++);
 	}
-	if (h->fd >= 0) {
-		h->state = HELD_OPEN;
-		return 0;
-	}
-	if (errno == EEXIST)
-		return gt_error_set(GT_ELOCKED, "cannot update %s: %s exists", refname, h->lock);
-	return gt_error_errno("cannot update %s", refname);
 }
 
 int gt_refs_update(gt_repo *repo, const gt_ref_update *in, size_t n)
@@ -754,14 +795,6 @@ static void ptxn_unlock(struct ptxn *t)
 			free(lock);
 			t->m[i].locked = 0;
 		}
-}
-
-static double elapsed_s(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
 void gt_refs_backoff(unsigned attempt)

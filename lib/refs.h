@@ -125,6 +125,14 @@ int gt_refs_update_packed(gt_repo *repo, gt_ref_update *u, size_t n, unsigned ch
 int gt_refs_update_packed_stat(gt_repo *repo, gt_ref_update *u, size_t n, unsigned char *done,
 			       const char *before, gt_strbuf *after);
 
+/*
+ * How long a write waits for a ref another process holds locked before
+ * it fails (GT_ELOCKED): core.lockTimeoutSeconds, by default
+ * core.staleLockSeconds + 5, long enough for a crashed writer's lock to
+ * turn stale and be broken.
+ */
+long gt_refs_lock_wait_seconds(gt_repo *repo);
+
 /* Sleep a little before retrying a lock: jittered, doubling from 1 ms to ~50 ms. */
 void gt_refs_backoff(unsigned attempt);
 

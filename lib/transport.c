@@ -358,12 +358,9 @@ out:
 /* flock with a deadline: 0 taken, GT_ELOCKED, GT_ERROR. */
 static int take_lock(gt_transport *t, const char *path)
 {
-	long stale_s, wait_s;
+	long wait_s = gt_refs_lock_wait_seconds(t->repo);
 	struct timespec start, now;
 
-	gt_config_get_int(&stale_s, gt_repo_config(t->repo), "core.staleLockSeconds", 10);
-	gt_config_get_int(&wait_s, gt_repo_config(t->repo), "core.lockTimeoutSeconds",
-			  stale_s + 5);
 	t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (t->lock_fd < 0)
 		return gt_error_errno("cannot open %s", path);

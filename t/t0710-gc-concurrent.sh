@@ -111,6 +111,24 @@ test_expect_success JQ 'syncs while git gc runs in both clones: none fails, both
 	both_same 30
 '
 
+# git pack-refs --prune locks each loose ref it removes, for an instant; a
+# sync that merges into such a ref waits for it rather than failing
+# (before, 1 in 15 syncs of the test above failed on a loaded machine:
+# "cannot update refs/gastown/beads/gc-1: ...gc-1.lock exists", exit 5).
+# The lock is taken between the merge's reading and its writing, and
+# released 0.3 s later.
+test_expect_success JQ 'a ref locked for an instant, as pack-refs --prune locks it, is waited for' '
+	(cd repo && gt update gc-2 --title "moved while locked" && gt sync -q) &&
+	git -C other rev-parse -q --verify refs/gastown/beads/gc-2 >/dev/null &&
+	lock="$PWD/other/.git/refs/gastown/beads/gc-2.lock" &&
+	(cd other &&
+	 GT_TEST_MERGE_MEANWHILE="mkdir -p \"${lock%/*}\"; : >\"$lock\"; (sleep 0.3; rm \"$lock\") &" \
+		gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	test "$(cd other && gt show gc-2 --json | jq -r .title)" = "moved while locked" &&
+	! test -e "$lock"
+'
+
 # git's own race, not gt's: receive-pack moves what it received from its
 # quarantine directory into objects/ab/, which prune-packed may remove
 # between git's mkdir and rename; the push then fails on the server
