@@ -21,7 +21,10 @@
  * $GIT_COMMON_DIR/gastown/graph) and, once they reach GT_GRAPH_EVERY,
  * adds a layer to the repository's commit-graph chain, as git
  * maintenance would: git commit-graph write --reachable --split. Not
- * when core.commitGraph is false, nor in a shallow repository.
+ * when core.commitGraph is false, nor in a shallow repository. In the
+ * background, as gc --auto runs (unless gc.autoDetach is false): the
+ * sync that triggers it need not wait 50 to 100 ms. Its output goes to
+ * gastown/graph.log, shown by the next merge or import once it ended.
  */
 #define GT_GRAPH_EVERY 1000
 

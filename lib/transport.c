@@ -78,10 +78,14 @@ static int drop_var(const char *entry, int side)
 
 /*
  * Run git with args; in the side repository when t has one. The actor
- * is the identity of any commit git makes (a notes merge).
+ * is the identity of any commit git makes (a notes merge). With
+ * detach_log, git runs in a session of its own with its output in that
+ * file, and is not waited for: 0 once started, its process id in
+ * *detached.
  */
 static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
-		   const char *const *args, void (*meanwhile)(void *), void *payload)
+		   const char *const *args, void (*meanwhile)(void *), void *payload,
+		   const char *detach_log, pid_t *detached)
 {
 	git_repository *git = gt_repo_git(repo);
 	const char *dir = git_repository_workdir(git);
@@ -138,7 +142,16 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 	env.items[env.nr - 1] = NULL;
 
 	posix_spawn_file_actions_init(&fa);
-	if (out) {
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	if (detach_log) {
+		/* as git gc --auto detaches: no terminal, no signals of ours */
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 1, detach_log,
+						 O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	} else if (out) {
 		if (pipe(pipefd) < 0) {
 			posix_spawn_file_actions_destroy(&fa);
 			env.nr--;
@@ -150,8 +163,9 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 		posix_spawn_file_actions_addclose(&fa, pipefd[0]);
 		posix_spawn_file_actions_addclose(&fa, pipefd[1]);
 	}
-	int err = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env.items);
+	int err = posix_spawnp(&pid, "git", &fa, &attr, (char *const *)argv, env.items);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	env.nr--; /* the NULL */
 	gt_strlist_clear(&env);
 	gt_strbuf_release(&hooks);
@@ -165,6 +179,10 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 	}
 	if (err)
 		return gt_error_set(GT_ERROR, "cannot run git: %s", strerror(err));
+	if (detach_log) {
+		*detached = pid; /* init reaps it once gt has exited */
+		return 0;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return gt_error_set(GT_ERROR, "cannot wait for git: %s", strerror(errno));
@@ -175,18 +193,23 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 
 int gt_git_run(gt_strbuf *out, gt_repo *repo, const char *const *args)
 {
-	return run_git(out, repo, NULL, args, NULL, NULL);
+	return run_git(out, repo, NULL, args, NULL, NULL, NULL, NULL);
+}
+
+int gt_git_run_detached(pid_t *pid, gt_repo *repo, const char *const *args, const char *log)
+{
+	return run_git(NULL, repo, NULL, args, NULL, NULL, log, pid);
 }
 
 int gt_transport_git(gt_strbuf *out, gt_transport *t, const char *const *args)
 {
-	return run_git(out, t->repo, t, args, NULL, NULL);
+	return run_git(out, t->repo, t, args, NULL, NULL, NULL, NULL);
 }
 
 int gt_transport_git_meanwhile(gt_strbuf *out, gt_transport *t, const char *const *args,
 			       void (*meanwhile)(void *), void *payload)
 {
-	return run_git(out, t->repo, t, args, meanwhile, payload);
+	return run_git(out, t->repo, t, args, meanwhile, payload, NULL, NULL);
 }
 
 /* --- the side repository's refs ------------------------------------------- */

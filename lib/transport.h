@@ -2,6 +2,7 @@
 #define GT_TRANSPORT_H
 
 #include <git2.h>
+#include <sys/types.h>
 #include "repo.h"
 #include "strbuf.h"
 
@@ -100,5 +101,12 @@ int gt_transport_store_pushed(gt_transport *t, const char *local_ref);
  * gt_transport_git does.
  */
 int gt_git_run(gt_strbuf *out, gt_repo *repo, const char *const *args);
+
+/*
+ * The same in the background, as git gc --auto detaches: git's output
+ * goes to the file log (truncated first). 0 once git has started, with
+ * its process id in *pid; its exit is never waited for.
+ */
+int gt_git_run_detached(pid_t *pid, gt_repo *repo, const char *const *args, const char *log);
 
 #endif

@@ -10,7 +10,7 @@ graph_layers() {
 	chain=$1/.git/objects/info/commit-graphs/commit-graph-chain
 	if test -f "$chain"; then wc -l <"$chain"; else echo 0; fi
 }
-moved() { cat "$1/.git/gastown/graph"; }
+moved() { cut -d" " -f1 "$1/.git/gastown/graph"; }
 
 test_expect_success 'setup: 30 beads' '
 	git init -q --bare hub.git && (cd hub.git && gt init -q --bare) &&
@@ -89,6 +89,48 @@ test_expect_success 'a chain lock left by a writer that died: git fails on it an
 	test_grep "warning: git could not add to the commit-graph" err &&
 	test "$(moved e)" = 0 &&
 	rm "$lock"
+'
+
+# wait_graph <repo>: until the write in the background has ended (10 s at most)
+wait_graph() {
+	pid=$(cut -d" " -f2 "$1/.git/gastown/graph") && n=0 &&
+	while test "$pid" -gt 0 && kill -0 "$pid" 2>/dev/null && test $n -lt 100; do
+		sleep 0.1; n=$((n + 1))
+	done &&
+	! kill -0 "$pid" 2>/dev/null
+}
+
+test_expect_success 'gc.autoDetach (git'"'"'s default): the layer is added in the background' '
+	git init -q f && git -C f remote add origin ../hub.git &&
+	git -C f config gc.autoDetach true &&
+	(cd f && gt init -q --prefix bd && gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	test "$(cut -d" " -f1 f/.git/gastown/graph)" = 0 &&
+	test "$(cut -d" " -f2 f/.git/gastown/graph)" -gt 0 &&
+	wait_graph f &&
+	test "$(graph_layers f)" = 1 &&
+	git -C f commit-graph verify --no-progress &&
+	test_must_be_empty f/.git/gastown/graph.log &&
+	(cd f && gt merge -q) 2>err &&
+	test_must_be_empty err &&
+	test ! -e f/.git/gastown/graph.log
+'
+
+test_expect_success 'a write in the background that fails: the next merge shows what git said' '
+	git init -q g && git -C g remote add origin ../hub.git &&
+	git -C g config gc.autoDetach true &&
+	(cd g && gt init -q --prefix bd) &&
+	mkdir -p g/.git/objects/info && : >g/.git/objects/info/commit-graphs &&
+	(cd g && gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	git -C g for-each-ref refs/gastown/beads/ >refs && test_line_count = 30 refs &&
+	wait_graph g &&
+	test -s g/.git/gastown/graph.log &&
+	(cd g && gt merge -q) 2>err &&
+	test_grep "warning: git could not add to the commit-graph in the background" err &&
+	test ! -e g/.git/gastown/graph.log &&
+	(cd g && gt merge -q) 2>err &&
+	test_must_be_empty err
 '
 
 test_done

@@ -242,6 +242,9 @@ if test -n "$verbose"; then exec 4>&2 3>&2; else exec 4>/dev/null 3>/dev/null; f
 rm -rf "$TRASH_DIRECTORY"
 mkdir -p "$TRASH_DIRECTORY" || exit 1
 export HOME="$TRASH_DIRECTORY"
+# git gc --auto and gt's commit-graph writes in the foreground, so that a
+# test sees what they did (and none still writes when the trash goes)
+git config --global gc.autoDetach false
 cd "$TRASH_DIRECTORY" || exit 1
 
 command -v jq >/dev/null && test_set_prereq JQ
