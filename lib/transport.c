@@ -154,6 +154,7 @@ static int run_git(gt_strbuf *out, gt_repo *repo, const gt_transport *t,
 	} else if (out) {
 		if (pipe(pipefd) < 0) {
 			posix_spawn_file_actions_destroy(&fa);
+			posix_spawnattr_destroy(&attr);
 			env.nr--;
 			gt_strlist_clear(&env);
 			gt_strbuf_release(&hooks);
