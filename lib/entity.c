@@ -691,14 +691,6 @@ static void backoff(unsigned attempt)
 	nanosleep(&ts, NULL);
 }
 
-static double elapsed_s(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 int gt_entity_check_actor(const char *actor)
 {
 	if (!strcmp(actor, GT_MERGE_ACTOR))
@@ -745,7 +737,7 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 					locked = updates[i].refname;
 			if (locked && gt_txn_break_stale_lock(repo, locked) > 0)
 				attempt = 0;
-			if (elapsed_s(&start) > (double)lock_wait_s) {
+			if (gt_refs_elapsed_s(&start) > (double)lock_wait_s) {
 				r = gt_error_set(GT_ELOCKED,
 						 "%s stays locked by another process "
 						 "(remove %s.lock if no gt or git command is running)",
@@ -756,7 +748,7 @@ int gt_entity_write_many(gt_repo *repo, gt_entity_write *writes, size_t n)
 			goto out;
 		}
 		release_prepared(prep, n);
-		if (r == GT_ECONFLICT && elapsed_s(&start) > 60) {
+		if (r == GT_ECONFLICT && gt_refs_elapsed_s(&start) > 60) {
 			r = gt_error_set(GT_ECONFLICT, "gave up after %u lost races", attempt + 1);
 			goto out;
 		}

@@ -15,19 +15,23 @@
 /* A chain lock older than this is taken for a writer that died. */
 #define LOCK_STALE_SECONDS 600
 
-/* Whether git would read a commit-graph here. */
-static int graphs_wanted(gt_repo *repo)
+/* A boolean of git's configuration, true when unset or unreadable. */
+static int git_config_on(gt_repo *repo, const char *key)
 {
-	git_repository *git = gt_repo_git(repo);
 	git_config *cfg = NULL;
 	int on = 1;
-	if (git_repository_is_shallow(git) == 1)
-		return 0;
-	if (git_repository_config_snapshot(&cfg, git) == 0 &&
-	    git_config_get_bool(&on, cfg, "core.commitGraph") < 0)
+	if (git_repository_config_snapshot(&cfg, gt_repo_git(repo)) == 0 &&
+	    git_config_get_bool(&on, cfg, key) < 0)
 		on = 1;
 	git_config_free(cfg);
 	return on;
+}
+
+/* Whether git would read a commit-graph here. */
+static int graphs_wanted(gt_repo *repo)
+{
+	return git_repository_is_shallow(gt_repo_git(repo)) != 1 &&
+	       git_config_on(repo, "core.commitGraph");
 }
 
 /*
@@ -48,18 +52,6 @@ static int chain_locked(gt_repo *repo)
 	return locked;
 }
 
-/* Whether git writes in the background, as gc --auto does (gc.autoDetach). */
-static int detach_wanted(gt_repo *repo)
-{
-	git_config *cfg = NULL;
-	int on = 1;
-	if (git_repository_config_snapshot(&cfg, gt_repo_git(repo)) == 0 &&
-	    git_config_get_bool(&on, cfg, "gc.autoDetach") < 0)
-		on = 1;
-	git_config_free(cfg);
-	return on;
-}
-
 static const char *const failed_msg =
 	"warning: git could not add to the commit-graph%s: nothing is lost, later syncs "
 	"are only slower; once mended, run 'git commit-graph write --reachable --split'\n";
@@ -68,11 +60,16 @@ static const char *const failed_msg =
  * What the last write in the background (process pid) said, once it has
  * ended: git says nothing when it succeeds, so anything it said is shown,
  * as git gc --auto shows its gc.log, and then removed. 1 while it runs.
+ * The log, made when git started, dates it: a pid still alive after
+ * LOCK_STALE_SECONDS is another process by now (ids are reused), and
+ * taking it for the writer would stop every later write.
  */
 static int report_detached(const char *log, long pid)
 {
 	gt_strbuf said = GT_STRBUF_INIT;
-	if (pid > 0 && kill((pid_t)pid, 0) == 0)
+	struct stat st;
+	if (pid > 0 && kill((pid_t)pid, 0) == 0 && stat(log, &st) == 0 &&
+	    time(NULL) - st.st_mtime < LOCK_STALE_SECONDS)
 		return 1;
 	if (gt_strbuf_read_file(&said, log) == 0) {
 		if (said.len) {
@@ -118,7 +115,7 @@ void gt_graph_note(gt_repo *repo, size_t moved)
 	/* another writer at it: the count stays, for the next merge to write */
 	if (moved && count >= every && !running && graphs_wanted(repo) && !chain_locked(repo)) {
 		/* a failure is not retried at once: it would likely fail again */
-		if (detach_wanted(repo) && gt_repo_ensure_gastown_dir(repo) == 0) {
+		if (git_config_on(repo, "gc.autoDetach") && gt_repo_ensure_gastown_dir(repo) == 0) {
 			pid_t child;
 			if (gt_git_run_detached(&child, repo, args, log.buf) != 0)
 				fprintf(stderr, "warning: %s\n", gt_error_last());

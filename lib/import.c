@@ -398,14 +398,6 @@ out:
 
 /* --- moving the refs: packed-refs under git's locks ---------------------- */
 
-static double elapsed_s(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /*
  * Move the refs of every NEW or UPDATED item not moved yet, in one
  * packed-refs rewrite (gt_refs_update_packed; see import.h). Returns 0,
@@ -492,7 +484,7 @@ static int write_items(struct item *items, struct item **sorted, size_t nr,
 		r = commit_refs(repo, sorted, nr, opts->create_only);
 		if (r != GT_ECONFLICT)
 			goto out;
-		if (attempt + 1 >= MAX_ATTEMPTS || elapsed_s(&start) > 60) {
+		if (attempt + 1 >= MAX_ATTEMPTS || gt_refs_elapsed_s(&start) > 60) {
 			r = gt_error_set(GT_ECONFLICT,
 					 "gave up after %u lost races with other writers", attempt + 1);
 			goto out;

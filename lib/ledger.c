@@ -386,7 +386,7 @@ int gt_ledger_read(gt_ledger_map *out, gt_repo *repo, const git_oid *commit)
 	return gt_ledger_diff(NULL, out, repo, NULL, commit, GT_LEDGER_CHECK);
 }
 
-/* The entry at path in tree: 1 (into *out), 0 none, < 0 a read error. */
+/* The entry at path in tree (path is freed): 1 (into *out), 0 none, < 0 a read error. */
 static int entry_at(git_tree_entry **out, const git_tree *tree, char *path)
 {
 	int r = git_tree_entry_bypath(out, tree, path);

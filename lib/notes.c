@@ -132,15 +132,8 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static long monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 /* by the clock: each attempt itself waits up to a second for the lock */
-#define NOTES_LOCK_WAIT_MS 2000
+#define NOTES_LOCK_WAIT_S 2.0
 
 int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
 		 const gt_note_attr *attr)
@@ -149,9 +142,10 @@ int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
 	git_signature *sig = NULL;
 	git_commit *target = NULL;
 	char *line = gt_notes_line(attr);
-	long start_ms = monotonic_ms();
+	struct timespec start;
 	int r;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (added)
 		*added = 0;
 	if ((r = git_commit_lookup(&target, git, commit)) < 0) {
@@ -211,7 +205,7 @@ int gt_notes_add(int *added, gt_repo *repo, const git_oid *commit,
 		if (r == GT_ELOCKED) {
 			/* a crashed writer's lock goes; a live one is waited for, briefly */
 			if (gt_txn_break_stale_lock(repo, GT_NOTES_REF) != 1) {
-				if (monotonic_ms() - start_ms >= NOTES_LOCK_WAIT_MS)
+				if (gt_refs_elapsed_s(&start) >= NOTES_LOCK_WAIT_S)
 					goto out;
 				pause_ms(10);
 			}

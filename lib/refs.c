@@ -498,7 +498,7 @@ static int cmp_update(const void *a, const void *b)
 		      ((const gt_ref_update *)b)->refname);
 }
 
-static double elapsed_s(const struct timespec *start)
+double gt_refs_elapsed_s(const struct timespec *start)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -556,8 +556,10 @@ static int take_lock(struct held *h, gt_repo *repo, const char *refname)
 			long configured = gt_refs_lock_wait_seconds(repo);
 			wait_s = configured < REF_LOCK_WAIT_S ? (double)configured : REF_LOCK_WAIT_S;
 		}
-		if (elapsed_s(&start) >= wait_s)
-			return gt_error_set(GT_ELOCKED, "cannot update %s: %s exists",
+		if (gt_refs_elapsed_s(&start) >= wait_s)
+			return gt_error_set(GT_ELOCKED,
+					    "cannot update %s: %s exists (another git or gt is "
+					    "writing it; if none is running, remove that file)",
 					    refname, h->lock);
 		gt_refs_backoff(busy++);
 	}
@@ -805,13 +807,6 @@ void gt_refs_backoff(unsigned attempt)
 	nanosleep(&ts, NULL);
 }
 
-static long stale_seconds(gt_repo *repo)
-{
-	long s;
-	gt_config_get_int(&s, gt_repo_config(repo), "core.staleLockSeconds", 10);
-	return s;
-}
-
 /* A loose ref file: 1 with *oid, 0 when absent, an error for anything else. */
 static int read_loose_oid(git_oid *oid, gt_repo *repo, const char *refname)
 {
@@ -871,7 +866,7 @@ static int ptxn_lock(struct ptxn *t)
 {
 	struct timespec start;
 	gt_strbuf busy = GT_STRBUF_INIT;
-	long stale_s = stale_seconds(t->repo);
+	long wait_s = gt_refs_lock_wait_seconds(t->repo);
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -882,7 +877,7 @@ static int ptxn_lock(struct ptxn *t)
 		/* packed-refs.lock too: moved aside and checked, never a fresh one */
 		if (gt_txn_break_stale_lock(t->repo, busy.buf) > 0)
 			attempt = 0;
-		if (elapsed_s(&start) > (double)stale_s + 5) {
+		if (gt_refs_elapsed_s(&start) > (double)wait_s) {
 			const char *common = git_repository_commondir(gt_repo_git(t->repo));
 			r = gt_error_set(GT_ELOCKED,
 					 "%s stays locked by another process "
@@ -982,7 +977,7 @@ static void ptxn_merge(gt_strbuf *out, const struct pfile *p, const struct ptxn 
 static int ptxn_recheck(struct ptxn *t)
 {
 	struct timespec start;
-	long stale_s = stale_seconds(t->repo);
+	long wait_s = gt_refs_lock_wait_seconds(t->repo);
 	int moved = 0, r;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -995,7 +990,7 @@ static int ptxn_recheck(struct ptxn *t)
 		for (unsigned attempt = 0; access(lock, F_OK) == 0; attempt++) {
 			if (gt_txn_break_stale_lock(t->repo, m->u->refname) > 0)
 				break;
-			if (elapsed_s(&start) > (double)stale_s + 5) {
+			if (gt_refs_elapsed_s(&start) > (double)wait_s) {
 				free(lock);
 				return gt_error_set(GT_ELOCKED,
 						    "%s stays locked by another process "

@@ -2,6 +2,7 @@
 #define GT_REFS_H
 
 #include <git2.h>
+#include <time.h>
 #include "parse-options.h"
 #include "repo.h"
 #include "strbuf.h"
@@ -132,6 +133,9 @@ int gt_refs_update_packed_stat(gt_repo *repo, gt_ref_update *u, size_t n, unsign
  * turn stale and be broken.
  */
 long gt_refs_lock_wait_seconds(gt_repo *repo);
+
+/* Seconds since start (CLOCK_MONOTONIC): how long a retry loop has waited. */
+double gt_refs_elapsed_s(const struct timespec *start);
 
 /* Sleep a little before retrying a lock: jittered, doubling from 1 ms to ~50 ms. */
 void gt_refs_backoff(unsigned attempt);

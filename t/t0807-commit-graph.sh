@@ -133,4 +133,27 @@ test_expect_success 'a write in the background that fails: the next merge shows 
 	test_must_be_empty err
 '
 
+# The record names the writer by its process id; ids are reused, so one
+# alive after ten minutes (the log made when the writer started is that
+# old) is another process, and the writes go on.
+test_expect_success 'a writer still running is waited for; an id reused by another process is not' '
+	sleep 120 & other=$! &&
+	test_when_finished "kill $other" &&
+	echo "25 $other" >f/.git/gastown/graph && : >f/.git/gastown/graph.log &&
+	cp f/.git/objects/info/commit-graphs/commit-graph-chain chain-before &&
+	(cd a && for i in 1 2 3 4 5; do gt update bd-$i -p 0 >/dev/null || return 1; done && gt sync -q) &&
+	(cd f && gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	test "$(cat f/.git/gastown/graph)" = "30 $other" &&
+	test_cmp chain-before f/.git/objects/info/commit-graphs/commit-graph-chain &&
+	touch -d "@$(($(date +%s) - 3600))" f/.git/gastown/graph.log &&
+	(cd a && for i in 1 2 3 4 5; do gt update bd-$i -p 1 >/dev/null || return 1; done && gt sync -q) &&
+	(cd f && gt sync -q) 2>err &&
+	test_must_be_empty err &&
+	test "$(moved f)" = 0 && test "$(cut -d" " -f2 f/.git/gastown/graph)" != "$other" &&
+	wait_graph f &&
+	! cmp -s chain-before f/.git/objects/info/commit-graphs/commit-graph-chain &&
+	git -C f commit-graph verify --no-progress
+'
+
 test_done

@@ -13,6 +13,12 @@ keep_fresh() {
 }
 stop_fresh() { kill $toucher 2>/dev/null; wait $toucher 2>/dev/null; :; }
 
+# lock_config <line>...: gt's own settings here, lines of [core] (gt reads
+# them from .git/gastown/config, not from git's configuration)
+lock_config() {
+	mkdir -p .git/gastown && { echo "[core]"; printf "\t%s\n" "$@"; } >.git/gastown/config
+}
+
 # in_background <out> <command...>: run it in the background, its output
 # in <out>, its pid in $bg
 in_background() {
@@ -140,8 +146,8 @@ test_expect_success 'a symbolic ref is refused, not followed' '
 
 test_expect_success 'packed-refs held by another process: waited for, then refused' '
 	cd repo && c1=$(cat ../c1) && c3=$(cat ../c3) &&
-	git config core.staleLockSeconds 1 &&
-	test_when_finished "git config --unset core.staleLockSeconds; rm -f .git/packed-refs.lock" &&
+	lock_config "staleLockSeconds = 1" &&
+	test_when_finished "rm -f .git/gastown/config; rm -f .git/packed-refs.lock" &&
 	: >.git/packed-refs.lock &&
 	keep_fresh .git/packed-refs.lock &&
 	test_expect_code 8 "$REFS" update-packed refs/gastown/beads/gt-005 $c1 $c3 2>err &&
@@ -150,10 +156,23 @@ test_expect_success 'packed-refs held by another process: waited for, then refus
 	test "$(git rev-parse refs/gastown/beads/gt-005)" = $c1
 '
 
+# As for one ref (t0700): a lock that will not turn stale for an hour
+test_expect_success 'core.lockTimeoutSeconds bounds the wait for packed-refs.lock' '
+	cd repo && c1=$(cat ../c1) && c3=$(cat ../c3) &&
+	lock_config "staleLockSeconds = 3600" "lockTimeoutSeconds = 1" &&
+	test_when_finished "rm -f .git/gastown/config .git/packed-refs.lock" &&
+	: >.git/packed-refs.lock &&
+	start=$(date +%s) &&
+	test_expect_code 8 "$REFS" update-packed refs/gastown/beads/gt-005 $c1 $c3 2>err &&
+	test $(($(date +%s) - start)) -lt 30 &&
+	test_grep "packed-refs stays locked by another process" err &&
+	test "$(git rev-parse refs/gastown/beads/gt-005)" = $c1
+'
+
 test_expect_success 'a stale packed-refs.lock (a crashed process) is broken' '
 	cd repo && c1=$(cat ../c1) && c3=$(cat ../c3) &&
-	git config core.staleLockSeconds 1 &&
-	test_when_finished "git config --unset core.staleLockSeconds" &&
+	lock_config "staleLockSeconds = 1" &&
+	test_when_finished "rm -f .git/gastown/config" &&
 	: >.git/packed-refs.lock &&
 	touch -d "@$(($(date +%s) - 60))" .git/packed-refs.lock &&
 	"$REFS" update-packed refs/gastown/beads/gt-005 $c1 $c3 >out &&
@@ -167,8 +186,8 @@ test_expect_success 'the lock of a loose ref, held: waited for, then refused' '
 	cd repo && c1=$(cat ../c1) && c3=$(cat ../c3) &&
 	mkdir -p .git/refs/gastown/beads && echo $c1 >.git/refs/gastown/beads/gt-006 &&
 	test -f .git/refs/gastown/beads/gt-006 &&
-	git config core.staleLockSeconds 1 &&
-	test_when_finished "git config --unset core.staleLockSeconds; rm -f .git/refs/gastown/beads/gt-006.lock" &&
+	lock_config "staleLockSeconds = 1" &&
+	test_when_finished "rm -f .git/gastown/config; rm -f .git/refs/gastown/beads/gt-006.lock" &&
 	: >.git/refs/gastown/beads/gt-006.lock &&
 	keep_fresh .git/refs/gastown/beads/gt-006.lock &&
 	test_expect_code 8 "$REFS" update-packed refs/gastown/beads/gt-006 $c1 $c3 2>err &&
